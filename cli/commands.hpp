@@ -1,0 +1,15 @@
+// Each subcommand registers its flags on the app and returns the function that runs it.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace aria::cli {
+
+using Runner = std::function<int()>;
+
+Runner add_mock_command(CLI::App& app);
+Runner add_demo_command(CLI::App& app);
+
+}  // namespace aria::cli

@@ -1,0 +1,2 @@
+#include "core/errors.hpp"
+// The error types are header-only; this unit anchors the library.
