@@ -33,9 +33,11 @@ std::string make_page(std::string_view path, std::string_view title, std::size_t
       "</tr></thead><tbody>\n",
       title, path, title);
   const std::string tail = "</tbody></table></main></body></html>\n";
-  for (std::uint64_t row = 1; html.size() + tail.size() < target_bytes; ++row) {
-    html += fmt::format("<tr><td>{}</td><td>{}-{}</td><td>{}</td><td>{}</td></tr>\n", row, title, row,
-                        row % 7 ? "active" : "idle", words(row + target_bytes, 12));
+  for (std::uint64_t row = 1;; ++row) {
+    auto tr = fmt::format("<tr><td>{}</td><td>{}-{}</td><td>{}</td><td>{}</td></tr>\n", row, title, row,
+                          row % 7 ? "active" : "idle", words(row + target_bytes, 12));
+    if (html.size() + tr.size() + tail.size() > target_bytes) break;
+    html += tr;
   }
   return html + tail;
 }
@@ -59,12 +61,12 @@ Content::Content() {
     const char* title;
     std::size_t bytes;
   };
-  // Sizes span the 40-125 KB that Aria's dashboard pages weigh.
+  // Sizes span the 40-125 KB that Aria's dashboard pages weigh (KB of 1,000 bytes).
   constexpr Spec specs[] = {
-      {"/dashboard", "Dashboard", 125 * 1024}, {"/agents", "Agents", 64 * 1024},
-      {"/skills", "Skills", 96 * 1024},        {"/sessions", "Sessions", 80 * 1024},
-      {"/schedule", "Schedule", 48 * 1024},    {"/status", "Status", 40 * 1024},
-      {"/goals", "Goals", 56 * 1024},          {"/health/dashboard", "Health", 44 * 1024},
+      {"/dashboard", "Dashboard", 125'000}, {"/agents", "Agents", 64'000},
+      {"/skills", "Skills", 96'000},        {"/sessions", "Sessions", 80'000},
+      {"/schedule", "Schedule", 48'000},    {"/status", "Status", 41'000},
+      {"/goals", "Goals", 56'000},          {"/health/dashboard", "Health", 44'000},
   };
   for (const auto& s : specs) pages_.push_back({s.path, s.title, make_page(s.path, s.title, s.bytes)});
 
