@@ -277,11 +277,11 @@ Response Router::dispatch(const Request& req, std::string_view path, std::string
   }
   if (path == "/api/health") {
     if (auto r = only("GET")) return *r;
-    return json_response(Route::health, 200,
-                         json::object{{"status", "healthy"},
-                                      {"uptime_seconds", std::floor(uptime_seconds() * 1000) / 1000},
-                                      {"database", "connected"},
-                                      {"version", kVersion}});
+    Response res;
+    res.route = Route::health;
+    res.body = fmt::format(R"({{"status":"healthy","uptime_seconds":{:.3f},"database":"connected","version":"{}"}})",
+                           uptime_seconds(), kVersion);
+    return res;
   }
   auto fixed = [&](Route route, const std::string& body) {
     if (auto r = only("GET")) return *r;
