@@ -1,0 +1,96 @@
+// The load generator: virtual users as coroutines on one io_context per thread, each with its own
+// keep-alive connection; closed (users) or open (arrival-rate) scheduling; per-thread statistics
+// merged at the end.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "replayer/plan.hpp"
+#include "replayer/stats.hpp"
+
+namespace aria::replayer {
+
+struct Target {
+  std::string url;          // as given, without a trailing slash
+  std::string host;         // to connect to
+  std::string port;         // service, "80" by default
+  std::string host_header;  // Host: as the URL names it
+};
+
+// "http://127.0.0.1:5000" and the like. Throws aria::UsageError for anything else (https is not
+// supported by the replayer yet: the message says so).
+Target parse_target(std::string_view url);
+
+enum class Mode { users, arrival };
+
+struct EngineOptions {
+  Target target;
+  Mode mode = Mode::users;
+  std::uint64_t users = 50;           // users mode: concurrent users; arrival mode: the most users at once
+  double spawn_rate = 5;              // users started per second
+  double arrival_rate = 0;            // arrival mode: task iterations started per second
+  std::chrono::microseconds run_time{std::chrono::seconds(120)};
+  std::chrono::microseconds timeout{std::chrono::seconds(30)};
+  std::chrono::microseconds stop_grace{std::chrono::seconds(5)};  // for on_stop and in-flight requests
+  unsigned threads = 0;               // 0: one per core
+  std::uint64_t seed = 0;             // 0: random
+};
+
+// Figures of the last progress interval.
+struct Progress {
+  double elapsed_s = 0;
+  std::uint64_t users = 0;
+  std::uint64_t requests = 0;  // in the interval
+  std::uint64_t failures = 0;
+  double rps = 0;
+  std::int64_t p50_us = 0, p95_us = 0;
+  std::uint64_t total_requests = 0, total_failures = 0;
+};
+
+struct ClassTally {
+  std::string name;
+  std::uint64_t users = 0;       // users started of this class
+  std::uint64_t iterations = 0;  // tasks run
+  std::vector<std::uint64_t> tasks;  // per task of the class, in model order
+};
+
+struct EngineResult {
+  Stats stats;                    // all threads merged
+  std::int64_t started_unix_us = 0;
+  double duration_s = 0;          // from the first spawn to the end of the measured window
+  bool aborted = false;
+  std::vector<std::uint64_t> users_per_second;
+  std::vector<ClassTally> classes;
+  std::uint64_t late_iterations = 0;  // arrival mode: iterations that waited for a free user
+  // The generator's own health: when it saturates, its figures are not the target's.
+  double loop_lag_p99_ms = 0;
+  double loop_lag_max_ms = 0;
+  double cpu_busy_fraction = 0;   // process CPU time / (wall time x threads)
+  bool unreliable = false;
+  std::string unreliable_reason;
+};
+
+class Engine {
+ public:
+  Engine(const Plan& plan, EngineOptions options);
+  ~Engine();
+  // Runs until run_time has passed or abort() is called; calls `progress` from this thread every
+  // `every`.
+  EngineResult run(const std::function<void(const Progress&)>& progress, std::chrono::milliseconds every);
+  // Ends the run early (from any thread, such as a signal waiter); the result is marked aborted.
+  void abort() { abort_.store(true); }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::atomic<bool> abort_{false};
+};
+
+}  // namespace aria::replayer
