@@ -270,7 +270,7 @@ std::string Server::url() const {
 void Server::start() {
   auto& im = *impl_;
   if (im.running) return;
-  net::raise_open_files_limit();
+  net::raise_open_files_limit(1 << 18);  // room for 50,000 clients and more
   std::random_device seed;
   for (unsigned i = 0; i < im.options.threads; ++i) {
     auto w = std::make_unique<Worker>();

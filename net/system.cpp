@@ -3,6 +3,9 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <fstream>
+
 namespace aria::net {
 namespace {
 sigset_t stop_set() {
@@ -14,9 +17,16 @@ sigset_t stop_set() {
 }
 }  // namespace
 
-std::uint64_t raise_open_files_limit() {
+std::uint64_t raise_open_files_limit(std::uint64_t wanted) {
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 0;
+  if (wanted > lim.rlim_max) {
+    // Only a privileged process may raise the hard limit; the kernel caps it at fs.nr_open.
+    std::uint64_t nr_open = 1 << 20;
+    if (std::ifstream f("/proc/sys/fs/nr_open"); f) f >> nr_open;
+    rlimit higher{std::min<rlim_t>(wanted, nr_open), std::min<rlim_t>(wanted, nr_open)};
+    if (setrlimit(RLIMIT_NOFILE, &higher) == 0) return higher.rlim_cur;
+  }
   if (lim.rlim_cur < lim.rlim_max) {
     lim.rlim_cur = lim.rlim_max;
     setrlimit(RLIMIT_NOFILE, &lim);

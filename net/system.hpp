@@ -5,9 +5,10 @@
 
 namespace aria::net {
 
-// Raises the soft open-files limit to the hard limit (each connection is a file). Returns the
-// new soft limit.
-std::uint64_t raise_open_files_limit();
+// Raises the open-files limit (each connection is a file): the soft limit to the hard one, and,
+// for a privileged process, both to `wanted` when that is higher (bounded by fs.nr_open).
+// Returns the soft limit in force afterwards.
+std::uint64_t raise_open_files_limit(std::uint64_t wanted = 0);
 
 // Blocks SIGINT and SIGTERM in the calling thread; threads started afterwards inherit the mask,
 // so the signals wait for wait_for_stop_signal() instead of killing the process mid-write.

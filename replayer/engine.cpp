@@ -423,7 +423,7 @@ EngineResult Engine::run(const std::function<void(const Progress&)>& progress, s
   auto& im = *impl_;
   auto& o = im.options;
   const unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-  net::raise_open_files_limit();
+  net::raise_open_files_limit(o.users + 1024);
 
   {
     asio::io_context resolve_ctx;
@@ -577,11 +577,12 @@ EngineResult Engine::run(const std::function<void(const Progress&)>& progress, s
   result.loop_lag_p99_ms = static_cast<double>(lag.percentile(0.99)) / 1000.0;
   result.loop_lag_max_ms = static_cast<double>(lag.max()) / 1000.0;
   std::vector<std::string> reasons;
-  if (result.loop_lag_p99_ms > 50)
-    reasons.push_back(fmt::format("event-loop lag p99 {:.0f} ms (bound 50 ms)", result.loop_lag_p99_ms));
-  if (result.cpu_busy_fraction > 0.9)
-    reasons.push_back(fmt::format("generator CPU {:.0f}% of its {} threads (bound 90%)", result.cpu_busy_fraction * 100,
-                                  threads));
+  if (result.loop_lag_p99_ms > o.saturation_lag_ms)
+    reasons.push_back(fmt::format("event-loop lag p99 {:.0f} ms (bound {:g} ms)", result.loop_lag_p99_ms,
+                                  o.saturation_lag_ms));
+  if (result.cpu_busy_fraction > o.saturation_cpu)
+    reasons.push_back(fmt::format("generator CPU {:.0f}% of its {} threads (bound {:.0f}%)",
+                                  result.cpu_busy_fraction * 100, threads, o.saturation_cpu * 100));
   result.unreliable = !reasons.empty();
   result.unreliable_reason = fmt::format("{}", fmt::join(reasons, "; "));
   for (auto& w : im.workers)

@@ -41,6 +41,9 @@ struct EngineOptions {
   std::chrono::microseconds stop_grace{std::chrono::seconds(5)};  // for on_stop and in-flight requests
   unsigned threads = 0;               // 0: one per core
   std::uint64_t seed = 0;             // 0: random
+  // Past these the generator, not the target, limits the figures and the run is flagged unreliable.
+  double saturation_cpu = 0.9;        // process CPU / (wall x threads)
+  double saturation_lag_ms = 50;      // p99 lateness of a 50 ms timer on the event loops
 };
 
 // Figures of the last progress interval.

@@ -15,6 +15,7 @@
 #include "core/errors.hpp"
 #include "core/parse.hpp"
 #include "model/json.hpp"
+#include "net/system.hpp"
 #include "replayer/locust_csv.hpp"
 #include "replayer/thresholds.hpp"
 #include "store/database.hpp"
@@ -27,19 +28,30 @@ namespace {
 
 std::string ms(std::int64_t us) { return fmt::format("{:.0f}ms", static_cast<double>(us) / 1000.0); }
 
-// Loads the model named by --model: an id in the store, builtin:NAME, or a file.
-model::Model resolve_model(const std::string& spec, const store::Database& db, std::string& source) {
-  if (!spec.empty() && spec.find_first_not_of("0123456789") == std::string::npos) {
-    auto row = store::find_model(db, std::stoll(spec));
-    if (!row)
-      throw UsageError(fmt::format("--model {}: no model with that id in {}; list them with sqlite3 {} 'SELECT id, "
-                                   "name FROM models'",
-                                   spec, db.path(), db.path()));
-    source = row->source;
-    return model::parse_model(row->body, fmt::format("model #{} of {}", spec, db.path()));
-  }
+// The model stored under id `spec`.
+model::Model model_from_store(const std::string& spec, const store::Database& db, std::string& source) {
+  auto row = store::find_model(db, std::stoll(spec));
+  if (!row)
+    throw UsageError(fmt::format("--model {}: no model with that id in {}; list them with sqlite3 {} 'SELECT id, "
+                                 "name FROM models'",
+                                 spec, db.path(), db.path()));
+  source = row->source;
+  return model::parse_model(row->body, fmt::format("model #{} of {}", spec, db.path()));
+}
+
+// builtin:NAME or a file.
+model::Model load_model_spec(const std::string& spec, std::string& source) {
   source = spec.starts_with("builtin:") ? "builtin" : "file";
   return model::load_model(spec);
+}
+
+// Each user holds a connection: make sure the process may open that many.
+void raise_files_for(std::uint64_t users) {
+  auto limit = net::raise_open_files_limit(users + 1024);
+  if (limit < users + 64)
+    throw UsageError(fmt::format("--users {} needs as many open files, and this process may open {}; raise the "
+                                 "limit (ulimit -n, or LimitNOFILE for a service) or use fewer users",
+                                 users, limit));
 }
 
 std::string host_info_json(unsigned threads) {
@@ -202,12 +214,18 @@ int replay(const ReplayOptions& o) {
   }
   if (o.db_path.empty()) throw UsageError("--db FILE is required: the SQLite store the run is kept in");
 
-  store::Database db(o.db_path);
+  // The model is loaded and compiled before the store is opened, so that a bad model or a missing
+  // environment variable leaves no file behind. A model given by id needs the store first.
+  const bool by_id = !o.model.empty() && o.model.find_first_not_of("0123456789") == std::string::npos;
+  std::optional<store::Database> db;
+  if (by_id) db.emplace(o.db_path, store::Database::Options{.create = false});
   std::string source;
-  model::Model model = resolve_model(o.model, db, source);
+  model::Model model = by_id ? model_from_store(o.model, *db, source) : load_model_spec(o.model, source);
   std::random_device rd;
   const std::uint64_t seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
   Plan plan = compile_plan(model, seed);  // looks up {env.NAME}: may still refuse
+  if (!db) db.emplace(o.db_path);
+  raise_files_for(o.users);
 
   EngineOptions eo;
   eo.target = target;
@@ -226,7 +244,7 @@ int replay(const ReplayOptions& o) {
   mrow.source = source;
   mrow.format_version = model.version;
   mrow.body = model::to_json(model);
-  auto model_id = store::upsert_model(db, mrow);
+  auto model_id = store::upsert_model(*db, mrow);
   store::RunStart start;
   start.label = o.label;
   start.target = target.url;
@@ -237,7 +255,7 @@ int replay(const ReplayOptions& o) {
   start.config = config_json(o);
   start.host_info = host_info_json(threads);
   start.started_us = unix_micros();
-  auto run_id = store::begin_run(db, start);
+  auto run_id = store::begin_run(*db, start);
 
   if (!o.quiet) {
     std::printf("%s\n  ARIA BLUE LOAD TEST  (run %lld in %s)\n  Target: %s\n  Model: %s | mode %s | users %llu",
@@ -304,7 +322,7 @@ int replay(const ReplayOptions& o) {
   end.unreliable = r.unreliable;
   end.unreliable_reason = r.unreliable_reason;
   end.duration_us = static_cast<std::int64_t>(r.duration_s * 1e6);
-  store::finish_run(db, run_id, end, rows, series, failures);
+  store::finish_run(*db, run_id, end, rows, series, failures);
 
   if (!o.csv_prefix.empty()) write_locust_csv(o.csv_prefix, summary, history, r.stats.failures());
 

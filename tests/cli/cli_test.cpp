@@ -11,6 +11,10 @@
 #include <thread>
 #include <vector>
 
+#include <filesystem>
+#include <fstream>
+
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 extern char** environ;
@@ -144,6 +148,124 @@ TEST(Cli, DemoShowsTheStandInServing) {
   EXPECT_EQ(run({"demo", "--llm-latency", "20ms"}, &out), 0) << out;
   EXPECT_NE(out.find("/api/health"), std::string::npos);
   EXPECT_NE(out.find("0 of them with an error status"), std::string::npos) << out;
+}
+
+// A stand-in on a free port for the replay tests, and a scratch folder.
+struct ReplayFixture : ::testing::Test {
+  std::unique_ptr<Child> mock;
+  std::string url;
+  std::filesystem::path dir;
+
+  void SetUp() override {
+    dir = std::filesystem::temp_directory_path() /
+          ("aria-cli-" + std::to_string(getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    mock = std::make_unique<Child>(
+        std::vector<std::string>{"mock", "--listen", "127.0.0.1:0", "--threads", "1", "--llm-latency", "10ms"});
+    ASSERT_TRUE(mock->wait_for("listening on http://127.0.0.1:")) << mock->text;
+    auto at = mock->text.find("http://127.0.0.1:");
+    url = mock->text.substr(at, mock->text.find_first_of(" \n", at) - at);
+  }
+  void TearDown() override {
+    mock.reset();
+    std::filesystem::remove_all(dir);
+  }
+  std::string db() const { return (dir / "runs.db").string(); }
+  boost::json::array runs() {
+    std::string out;
+    EXPECT_EQ(run({"runs", "--db", db(), "--json"}, &out), 0) << out;
+    return boost::json::parse(out).as_array();
+  }
+};
+
+std::string first_line(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+TEST_F(ReplayFixture, ThresholdsDecideTheExitCodeAndEveryRunIsStored) {
+  std::string out;
+  std::vector<std::string> base{"replay", "--db", db(), "--host", url, "--users", "5", "--spawn-rate", "50",
+                                "--run-time", "2s", "--threads", "1", "--progress", "1s"};
+  auto passing = base;
+  for (auto t : {"p95<10s", "fail_rate<1%"}) {
+    passing.push_back("--threshold");
+    passing.push_back(t);
+  }
+  EXPECT_EQ(run(passing, &out), 0) << out;
+  EXPECT_NE(out.find("LOAD TEST RESULTS"), std::string::npos) << out;
+  EXPECT_NE(out.find("Total requests:"), std::string::npos);
+  EXPECT_NE(out.find("users 5 |"), std::string::npos) << "no live line: " << out;
+  auto failing = base;
+  failing.push_back("--threshold");
+  failing.push_back("p95<1us");
+  EXPECT_EQ(run(failing, &out), 1) << out;
+  EXPECT_NE(out.find("p95<1us"), std::string::npos);
+  EXPECT_NE(out.find("FAIL"), std::string::npos);
+  auto list = runs();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].at("verdict"), "pass");
+  EXPECT_EQ(list[1].at("verdict"), "fail");
+  for (const auto& r : list) {
+    EXPECT_EQ(r.at("status"), "completed");
+    EXPECT_GT(r.at("requests").as_int64(), 0);
+    EXPECT_EQ(r.at("failures").as_int64(), 0);
+  }
+  EXPECT_EQ(run({"runs", "--db", db()}, &out), 0);
+  EXPECT_NE(out.find("completed"), std::string::npos) << out;
+}
+
+TEST_F(ReplayFixture, CsvFilesCarryLocustsHeaders) {
+  std::string out;
+  auto prefix = (dir / "res").string();
+  EXPECT_EQ(run({"replay", "--db", db(), "--host", url, "--users", "3", "--spawn-rate", "30", "--run-time", "2s",
+                 "--csv", prefix, "--threshold", "fail_rate<1%", "--quiet"},
+                &out),
+            0)
+      << out;
+  const std::filesystem::path fixtures = ARIA_LOCUST_FIXTURES;
+  for (auto suffix : {"_stats.csv", "_stats_history.csv", "_failures.csv"}) {
+    EXPECT_EQ(first_line(prefix + suffix), first_line(fixtures / (std::string("locust") + suffix))) << suffix;
+  }
+}
+
+TEST_F(ReplayFixture, BadInputExitsTwoAndWritesNothing) {
+  std::string out;
+  auto model = (dir / "bad.json").string();
+  std::ofstream(model) << R"({"format":"aria-harness/model","version":1,"name":"x","classes":[{"name":"A",
+    "weight":-1,"think_time":{"kind":"constant","value":1},"tasks":[{"name":"t","steps":[{"path":"/"}]}]}]})";
+  EXPECT_EQ(run({"replay", "--db", db(), "--host", url, "--model", model}, &out), 2);
+  EXPECT_NE(out.find("classes[0].weight"), std::string::npos) << out;
+  EXPECT_EQ(run({"replay", "--db", db(), "--host", url, "--model", "builtin:nope"}, &out), 2);
+  EXPECT_EQ(run({"replay", "--db", db(), "--host", url, "--threshold", "p95 under 5"}, &out), 2);
+  EXPECT_NE(out.find("p95 under 5"), std::string::npos) << out;
+  EXPECT_EQ(run({"replay", "--db", db(), "--host", "https://aria.example"}, &out), 2);
+  EXPECT_EQ(run({"replay", "--db", db(), "--host", url, "--model", "7"}, &out), 2);
+  EXPECT_EQ(run({"replay", "--db", db(), "--host", url, "--run-time", "0s"}, &out), 2);
+  EXPECT_EQ(run({"replay", "--db", db(), "--host", url, "--mode", "arrival"}, &out), 2);
+  EXPECT_EQ(run({"replay", "--host", url}, &out), 2);
+  EXPECT_FALSE(std::filesystem::exists(db())) << "a refused replay wrote the store";
+  EXPECT_EQ(run({"runs", "--db", db()}, &out), 2);
+}
+
+TEST_F(ReplayFixture, SigintMidRunStoresAnAbortedButCompleteRun) {
+  Child replay({"replay", "--db", db(), "--host", url, "--users", "4", "--spawn-rate", "40", "--run-time", "60s",
+                "--progress", "1s", "--threads", "1"});
+  ASSERT_TRUE(replay.wait_for("users 4 |", 15s)) << replay.text;
+  ASSERT_EQ(kill(replay.pid, SIGINT), 0);
+  int code = replay.wait_exit(20s);
+  EXPECT_TRUE(code == 0 || code == 1) << code << replay.text;
+  EXPECT_NE(replay.text.find("stored as aborted"), std::string::npos) << replay.text;
+  auto list = runs();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].at("status"), "aborted");
+  EXPECT_GT(list[0].at("requests").as_int64(), 0);
+  EXPECT_LT(list[0].at("duration_s").as_double(), 30.0);
+  EXPECT_FALSE(list[0].at("ended_at").is_null());
 }
 
 }  // namespace

@@ -221,6 +221,24 @@ TEST(Engine, AbortEndsTheRunEarly) {
   EXPECT_GT(r.stats.endpoints().at({"/api/health", "GET"}).requests, 0u);
 }
 
+TEST(Engine, ASaturatedGeneratorIsFlaggedUnreliable) {
+  mock::Server server(mock_options());
+  server.start();
+  auto m = simple_model(R"({"kind":"constant","value":0.01})", R"({"name":"a","steps":[{"path":"/api/health"}]})");
+  auto eo = engine_options(server, 2, 1s);
+  auto calm = run(m, eo);
+  EXPECT_FALSE(calm.unreliable) << calm.unreliable_reason;
+  eo.saturation_cpu = 0;  // any CPU use counts as saturation
+  auto flagged = run(m, eo);
+  EXPECT_TRUE(flagged.unreliable);
+  EXPECT_NE(flagged.unreliable_reason.find("generator CPU"), std::string::npos) << flagged.unreliable_reason;
+  eo.saturation_cpu = 0.9;
+  eo.saturation_lag_ms = 0;  // any lateness counts
+  auto lagging = run(m, eo);
+  EXPECT_TRUE(lagging.unreliable);
+  EXPECT_NE(lagging.unreliable_reason.find("event-loop lag"), std::string::npos) << lagging.unreliable_reason;
+}
+
 TEST(Target, ParsesHttpAndRefusesTheRest) {
   auto t = parse_target("http://127.0.0.1:5000/");
   EXPECT_EQ(t.host, "127.0.0.1");
