@@ -143,11 +143,25 @@ TEST(Cli, PortInUseExitsThree) {
   EXPECT_NE(out.find("cannot listen on"), std::string::npos) << out;
 }
 
-TEST(Cli, DemoShowsTheStandInServing) {
+TEST(Cli, DemoServesReplaysAndStoresARun) {
   std::string out;
-  EXPECT_EQ(run({"demo", "--llm-latency", "20ms"}, &out), 0) << out;
+  auto dir = std::filesystem::temp_directory_path() / ("aria-demo-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(run({"demo", "--llm-latency", "20ms", "--users", "10", "--run-time", "3s", "--out", dir.string()}, &out), 0)
+      << out;
   EXPECT_NE(out.find("/api/health"), std::string::npos);
   EXPECT_NE(out.find("0 of them with an error status"), std::string::npos) << out;
+  EXPECT_NE(out.find("LOAD TEST RESULTS"), std::string::npos) << out;
+  EXPECT_NE(out.find("[3/3]"), std::string::npos) << out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "aria-harness.db"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "demo_stats.csv"));
+  std::string runs;
+  EXPECT_EQ(run({"runs", "--db", (dir / "aria-harness.db").string(), "--json"}, &runs), 0);
+  auto list = boost::json::parse(runs).as_array();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].at("status"), "completed");
+  EXPECT_EQ(list[0].at("failures").as_int64(), 0);
+  std::filesystem::remove_all(dir);
 }
 
 // A stand-in on a free port for the replay tests, and a scratch folder.

@@ -117,7 +117,19 @@ if [[ -z ${FINAL_REQUESTS:-} || ${FINAL_FAILURES:-1} -ne 0 ]]; then
 fi
 [[ $status -eq 0 ]] || failed=1
 
-# 4. Stop the mock as an operator would; it must exit 0 within 10 s.
+# 4. aria-harness replay --csv must write the same three files with the same header lines as
+#    the Locust run above: replay builtin:aria (the same scenario) briefly against the same mock.
+"$BINARY" replay --db "$WORKDIR/ours.db" --host "$URL" --users 5 --spawn-rate 50 --run-time 3s \
+  --threshold 'fail_rate<1%' --csv "$WORKDIR/ours" --quiet || { echo "FAIL: aria-harness replay failed" >&2; failed=1; }
+for suffix in _stats.csv _stats_history.csv _failures.csv; do
+  if ! cmp -s <(head -n1 "$WORKDIR/seed$suffix") <(head -n1 "$WORKDIR/ours$suffix"); then
+    echo "FAIL: header of ours$suffix differs from Locust's:" >&2
+    diff <(head -n1 "$WORKDIR/seed$suffix") <(head -n1 "$WORKDIR/ours$suffix") >&2 || true
+    failed=1
+  fi
+done
+
+# 5. Stop the mock as an operator would; it must exit 0 within 10 s.
 kill -TERM "$MOCK_PID"
 for _ in $(seq 100); do
   kill -0 "$MOCK_PID" 2>/dev/null || break
