@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
+#include "core/ids.hpp"
 
 namespace aria::mock {
 namespace json = boost::json;
@@ -167,14 +168,6 @@ json::object message_json(const Message& m, std::string_view session_id) {
 }
 
 }  // namespace
-
-std::string make_uuid4(Rng& rng) {
-  std::uint64_t hi = rng(), lo = rng();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
-  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff, lo >> 48,
-                     lo & 0xffffffffffffULL);
-}
 
 Router::Router(Options options)
     : options_(std::move(options)),

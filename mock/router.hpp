@@ -87,7 +87,4 @@ class Router {
   std::chrono::steady_clock::time_point started_;
 };
 
-// A random uuid4 in canonical text form.
-std::string make_uuid4(Rng& rng);
-
 }  // namespace aria::mock

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.hpp"
+#include "core/ids.hpp"
 
 namespace aria::replayer {
 namespace {
@@ -79,14 +80,7 @@ Vars make_user_vars(const ClassPlan& cls, const Plan& plan, std::uint64_t user_n
   Vars vars;
   for (const auto& [name, g] : cls.source->variables) {
     switch (g.kind) {
-      case model::Generator::Kind::uuid: {
-        std::uint64_t hi = rng(), lo = rng();
-        hi = (hi & 0xffffffffffff0fffULL) | 0x4000ULL;
-        lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-        vars[name] = fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff,
-                                 lo >> 48, lo & 0xffffffffffffULL);
-        break;
-      }
+      case model::Generator::Kind::uuid: vars[name] = make_uuid4(rng); break;
       case model::Generator::Kind::hex: {
         std::string s;
         while (static_cast<int>(s.size()) < g.length) s += fmt::format("{:016x}", rng());
