@@ -41,6 +41,7 @@ namespace {
 constexpr auto kTok = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint64_t kBodyLimit = 256ull * 1024 * 1024;
 constexpr std::size_t kKeepBuffer = 64 * 1024;  // idle users keep no more read buffer than this
+constexpr auto kMainTick = std::chrono::milliseconds(100);  // the longest the main thread sleeps
 
 std::int64_t micros(Clock::duration d) { return std::chrono::duration_cast<microseconds>(d).count(); }
 
@@ -326,7 +327,8 @@ asio::awaitable<void> Engine::Impl::closed_user(Worker& w, std::size_t class_ind
     auto think = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(cls.source->think.at(unit(w.rng))));
     intended = Clock::now() + think;
-    if (!co_await sleep_until(w, intended)) break;
+    // No think time: go straight on. An already-due timer would cost two timerfd updates.
+    if (think.count() > 0 && !co_await sleep_until(w, intended)) break;
   }
   co_await run_steps(w, u, cls.on_stop, Clock::now(), false);
   u.conn.close();
@@ -552,7 +554,13 @@ EngineResult Engine::run(const std::function<void(const Progress&)>& progress, s
       progress(p);
       next_progress += every;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // Sleep until the next thing to do: a spawn, a new second, a progress line, the deadline;
+    // at most 100 ms so that an abort is seen promptly.
+    auto wake = std::min({deadline, next_progress, im.t0 + std::chrono::seconds(second + 1), now + kMainTick});
+    if (o.mode == Mode::users && spawned < o.users)
+      wake = std::min(wake, im.t0 + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(static_cast<double>(spawned) / o.spawn_rate)));
+    std::this_thread::sleep_until(std::max(wake, now + std::chrono::milliseconds(1)));
   }
   const auto end = Clock::now();
   result.duration_s = std::chrono::duration<double>(end - im.t0).count();
