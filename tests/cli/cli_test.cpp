@@ -269,7 +269,7 @@ TEST_F(ReplayFixture, BadInputExitsTwoAndWritesNothing) {
 TEST_F(ReplayFixture, SigintMidRunStoresAnAbortedButCompleteRun) {
   Child replay({"replay", "--db", db(), "--host", url, "--users", "4", "--spawn-rate", "40", "--run-time", "60s",
                 "--progress", "1s", "--threads", "1"});
-  ASSERT_TRUE(replay.wait_for("users 4 |", 15s)) << replay.text;
+  ASSERT_TRUE(replay.wait_for("] users 4 |", 15s)) << replay.text;  // a live line: the run is under way
   ASSERT_EQ(kill(replay.pid, SIGINT), 0);
   int code = replay.wait_exit(20s);
   EXPECT_TRUE(code == 0 || code == 1) << code << replay.text;

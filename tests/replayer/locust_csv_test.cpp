@@ -169,7 +169,8 @@ TEST(LocustCsv, WritesKnownNumbersLikeLocust) {
             (std::vector<std::string>{
                 kLocustHistoryHeader,
                 fixture_history.at(1),  // a second without requests, exactly as Locust writes it
-                "1796414908,2,,Aggregated,3.000000,1.000000,2,2,12,12,12,12,12,12,12,12,12,5,2,3,4.469,1.0,12.345,8.0",
+                // Percentiles are cumulative, as Locust writes them without --csv-full-history.
+                "1796414908,2,,Aggregated,3.000000,1.000000,3,4,4,4,12,12,12,12,12,12,12,5,2,3,4.469,1.0,12.345,8.0",
             }));
 
   const auto failures_text = read_file(prefix + "_failures.csv");
