@@ -123,6 +123,19 @@ Target parse_target(std::string_view url) {
   return t;
 }
 
+namespace {
+tcp::resolver::results_type resolve(const Target& target) {
+  asio::io_context ctx;
+  tcp::resolver resolver(ctx);
+  boost::system::error_code ec;
+  auto endpoints = resolver.resolve(target.host, target.port, ec);
+  if (ec) throw UsageError(fmt::format("cannot resolve the host of --host {}: {}", target.url, ec.message()));
+  return endpoints;
+}
+}  // namespace
+
+void check_resolvable(const Target& target) { resolve(target); }
+
 // One thread with its io_context. Everything here is touched by that thread only, except the
 // atomics the main thread reads for progress.
 struct Worker {
@@ -444,13 +457,7 @@ EngineResult Engine::run(const std::function<void(const Progress&)>& progress, s
   const unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   net::raise_open_files_limit(o.users + 1024);
 
-  {
-    asio::io_context resolve_ctx;
-    tcp::resolver resolver(resolve_ctx);
-    boost::system::error_code ec;
-    im.endpoints = resolver.resolve(o.target.host, o.target.port, ec);
-    if (ec) throw UsageError(fmt::format("cannot resolve the host of --host {}: {}", o.target.url, ec.message()));
-  }
+  im.endpoints = resolve(o.target);
 
   std::random_device rd;
   const std::uint64_t seed = o.seed ? o.seed : (static_cast<std::uint64_t>(rd()) << 32) ^ rd();

@@ -28,6 +28,10 @@ struct Target {
 // supported by the replayer yet: the message says so).
 Target parse_target(std::string_view url);
 
+// Checks that the target's host resolves; throws aria::UsageError naming it otherwise. Run before
+// anything is written, so a typo in --host leaves no run behind.
+void check_resolvable(const Target& target);
+
 enum class Mode { users, arrival };
 
 struct EngineOptions {

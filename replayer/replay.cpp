@@ -224,8 +224,9 @@ int replay(const ReplayOptions& o) {
   std::random_device rd;
   const std::uint64_t seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
   Plan plan = compile_plan(model, seed);  // looks up {env.NAME}: may still refuse
-  if (!db) db.emplace(o.db_path);
   raise_files_for(o.users);
+  check_resolvable(target);
+  if (!db) db.emplace(o.db_path);
 
   EngineOptions eo;
   eo.target = target;
@@ -269,7 +270,7 @@ int replay(const ReplayOptions& o) {
 
   Engine engine(plan, eo);
   EngineResult r;
-  {
+  try {
     AbortOnSignal on_signal(engine);
     r = engine.run(
         [&](const Progress& p) {
@@ -281,6 +282,14 @@ int replay(const ReplayOptions& o) {
           std::fflush(stdout);
         },
         o.progress_every);
+  } catch (...) {
+    // The run cannot go on: close its row rather than leave it 'running'.
+    store::RunEnd failed;
+    failed.status = "aborted";
+    failed.unreliable = true;
+    failed.unreliable_reason = "the run failed before it completed";
+    store::finish_run(*db, run_id, failed, {}, {}, {});
+    throw;
   }
 
   Summary summary = summarize(r.stats, r.duration_s);

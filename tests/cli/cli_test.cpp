@@ -258,6 +258,8 @@ TEST_F(ReplayFixture, BadInputExitsTwoAndWritesNothing) {
   EXPECT_EQ(run({"replay", "--db", db(), "--host", url, "--threshold", "p95 under 5"}, &out), 2);
   EXPECT_NE(out.find("p95 under 5"), std::string::npos) << out;
   EXPECT_EQ(run({"replay", "--db", db(), "--host", "https://aria.example"}, &out), 2);
+  EXPECT_EQ(run({"replay", "--db", db(), "--host", "http://no-such-host.invalid:5000"}, &out), 2);
+  EXPECT_NE(out.find("cannot resolve"), std::string::npos) << out;
   EXPECT_EQ(run({"replay", "--db", db(), "--host", url, "--model", "7"}, &out), 2);
   EXPECT_EQ(run({"replay", "--db", db(), "--host", url, "--run-time", "0s"}, &out), 2);
   EXPECT_EQ(run({"replay", "--db", db(), "--host", url, "--mode", "arrival"}, &out), 2);
