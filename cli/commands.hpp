@@ -11,6 +11,8 @@ using Runner = std::function<int()>;
 
 Runner add_mock_command(CLI::App& app);
 Runner add_demo_command(CLI::App& app);
+Runner add_record_command(CLI::App& app);
+Runner add_recordings_command(CLI::App& app);
 Runner add_replay_command(CLI::App& app);
 Runner add_runs_command(CLI::App& app);
 

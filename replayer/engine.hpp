@@ -12,21 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "net/target.hpp"
 #include "replayer/plan.hpp"
 #include "replayer/stats.hpp"
 
 namespace aria::replayer {
 
-struct Target {
-  std::string url;          // as given, without a trailing slash
-  std::string host;         // to connect to
-  std::string port;         // service, "80" by default
-  std::string host_header;  // Host: as the URL names it
-};
-
-// "http://127.0.0.1:5000" and the like. Throws aria::UsageError for anything else (https is not
-// supported by the replayer yet: the message says so).
-Target parse_target(std::string_view url);
+using net::parse_target;
+using net::Target;
 
 // Checks that the target's host resolves; throws aria::UsageError naming it otherwise. Run before
 // anything is written, so a typo in --host leaves no run behind.

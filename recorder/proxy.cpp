@@ -1,0 +1,437 @@
+#include "recorder/proxy.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <deque>
+#include <set>
+#include <thread>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+#include "core/clock.hpp"
+#include "core/errors.hpp"
+#include "net/system.hpp"
+
+namespace aria::recorder {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kTok = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr std::uint64_t kRequestBodyLimit = 64ull * 1024 * 1024;
+constexpr std::size_t kRelayChunk = 64 * 1024;
+
+std::int64_t micros(Clock::duration d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); }
+
+// Hop-by-hop headers (RFC 9110 7.6.1) are the proxy's own business on each side.
+bool hop_by_hop(std::string_view name) {
+  for (auto h : {"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te",
+                 "trailer", "transfer-encoding", "upgrade"})
+    if (beast::iequals(name, h)) return true;
+  return false;
+}
+
+// The status a failed client read is answered with, or 0 when the client just went away.
+int status_for_read_error(const boost::system::error_code& ec) {
+  if (ec.category() != http::make_error_code(http::error::end_of_stream).category()) return 0;
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message) return 0;
+  if (ec == http::error::header_limit) return 431;
+  if (ec == http::error::body_limit) return 413;
+  return 400;
+}
+
+template <class Fields>
+std::string headers_json(const Fields& fields, const Redactor& redactor) {
+  boost::json::array out;
+  for (const auto& f : fields)
+    out.push_back(boost::json::array{f.name_string(), redactor.header_value(f.name_string(), f.value())});
+  return boost::json::serialize(out);
+}
+
+void append_capped(std::string& stored, bool& truncated, std::string_view data, std::uint64_t cap) {
+  if (stored.size() + data.size() <= cap) {
+    stored.append(data);
+    return;
+  }
+  stored.append(data.substr(0, cap > stored.size() ? cap - stored.size() : 0));
+  truncated = true;
+}
+
+}  // namespace
+
+struct Worker {
+  std::thread thread;
+  std::deque<beast::tcp_stream> idle_upstreams;  // kept-alive connections to the upstream
+  std::set<std::string> visitors;
+  std::atomic<int> in_flight{0};
+  asio::io_context ioc{1};  // last: destroyed first
+};
+
+struct Proxy::Impl {
+  ProxyOptions options;
+  ExchangeSink sink;
+  Redactor redactor;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  tcp::resolver::results_type upstream_endpoints;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::uint64_t> connections{0}, exchanges{0}, dropped{0}, bytes{0}, upstream_errors{0};
+  std::uint16_t port = 0;
+  bool running = false;
+
+  Impl(ProxyOptions o, ExchangeSink s) : options(std::move(o)), sink(std::move(s)), redactor(options.redaction_key) {
+    for (auto& h : options.redact_headers) redactor.add_header(h);
+    for (auto& f : options.redact_fields) redactor.add_field(f);
+  }
+
+  asio::awaitable<void> listen();
+  asio::awaitable<void> session(Worker& w, tcp::socket socket);
+  void emit(store::ExchangeRow&& row) {
+    bytes.fetch_add(static_cast<std::uint64_t>(row.request_body_size + row.response_body_size), std::memory_order_relaxed);
+    if (sink(std::move(row))) exchanges.fetch_add(1, std::memory_order_relaxed);
+    else dropped.fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+asio::awaitable<void> Proxy::Impl::listen() {
+  std::size_t next = 0;
+  for (;;) {
+    Worker& w = *workers[next++ % workers.size()];
+    auto [ec, socket] = co_await acceptor->async_accept(w.ioc, kTok);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(20));
+      co_await t.async_wait(kTok);
+      continue;
+    }
+    asio::co_spawn(w.ioc, session(w, std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Proxy::Impl::session(Worker& w, tcp::socket socket) {
+  const std::uint64_t connection_id = ++connections;
+  boost::system::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  auto remote = socket.remote_endpoint(ec);
+  const std::string peer = ec ? std::string() : remote.address().to_string();
+  beast::tcp_stream client(std::move(socket));
+  beast::flat_buffer client_buffer, upstream_buffer;
+  std::vector<char> chunk(kRelayChunk);
+  std::int64_t seq = 0;
+  const auto& up = options.upstream;
+
+  auto answer = [&](int status, std::string body, bool keep_alive) -> asio::awaitable<void> {
+    http::response<http::string_body> res{static_cast<http::status>(status), 11};
+    res.set(http::field::content_type, "application/json");
+    res.body() = std::move(body);
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    client.expires_after(std::chrono::seconds(30));
+    co_await http::async_write(client, res, kTok);
+  };
+
+  while (!stopping.load(std::memory_order_relaxed)) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(kRequestBodyLimit);
+    client.expires_after(options.idle_timeout);
+    auto [rec, rn] = co_await http::async_read(client, client_buffer, parser, kTok);
+    if (rec) {
+      // A malformed request gets its answer and this connection closes; other clients go on.
+      if (int status = status_for_read_error(rec))
+        co_await answer(status, fmt::format(R"({{"error":"{}"}})", rec.message()), false);
+      break;
+    }
+    w.in_flight.fetch_add(1, std::memory_order_relaxed);
+    auto& req = parser.get();
+    const auto t0 = Clock::now();
+    store::ExchangeRow row;
+    row.recording_id = options.recording_id;
+    row.connection_id = static_cast<std::int64_t>(connection_id);
+    row.seq = ++seq;
+    row.client_addr = peer;
+    row.started_us = unix_micros();
+    row.method = std::string(req.method_string());
+    row.http_version = req.version() == 10 ? "1.0" : "1.1";
+    row.host = std::string(req[http::field::host]);
+    std::string_view target = req.target();
+    auto qmark = target.find('?');
+    row.path = std::string(target.substr(0, qmark));
+    row.query = qmark == std::string_view::npos ? std::string() : redactor.query(target.substr(qmark + 1));
+    RawHeaders raw;
+    for (const auto& f : req) raw.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    row.visitor = identify_visitor(options.visitor, raw, connection_id, redactor);
+    w.visitors.insert(row.visitor);
+    row.request_headers = headers_json(req, redactor);
+    row.request_body_size = static_cast<std::int64_t>(req.body().size());
+    {
+      bool truncated = false;
+      std::string stored;
+      append_capped(stored, truncated, req.body(), options.max_body);
+      row.request_body = redactor.body(req[http::field::content_type], stored);
+      row.request_body_truncated = truncated;
+    }
+    const bool client_keep_alive = req.keep_alive();
+
+    if (beast::websocket::is_upgrade(req)) {
+      row.status = 501;
+      row.error = "WebSocket upgrade: not forwarded by this version of the recorder";
+      co_await answer(501, R"({"error":"WebSocket forwarding is not supported by this recorder yet"})", client_keep_alive);
+      row.total_us = micros(Clock::now() - t0);
+      emit(std::move(row));
+      w.in_flight.fetch_sub(1, std::memory_order_relaxed);
+      if (!client_keep_alive) break;
+      continue;
+    }
+
+    // The request as the upstream sees it.
+    http::request<http::string_body> out{req.method(), req.target(), 11};
+    if (req.method() == http::verb::unknown) out.method_string(req.method_string());
+    std::string forwarded_for;
+    for (const auto& f : req) {
+      if (hop_by_hop(f.name_string()) || f.name() == http::field::host) continue;
+      if (beast::iequals(f.name_string(), "x-forwarded-for")) {
+        forwarded_for = std::string(f.value());
+        continue;
+      }
+      out.insert(f.name_string(), f.value());
+    }
+    out.set(http::field::host, up.host_header);
+    out.set("X-Forwarded-For", forwarded_for.empty() ? peer : forwarded_for + ", " + peer);
+    if (out["X-Forwarded-Proto"].empty()) out.set("X-Forwarded-Proto", "http");
+    if (!row.host.empty() && out["X-Forwarded-Host"].empty()) out.set("X-Forwarded-Host", row.host);
+    out.body() = std::move(req.body());
+    out.keep_alive(true);
+    out.prepare_payload();
+
+    // Send it on a kept-alive upstream connection, or a new one; a stale one is retried once.
+    std::optional<beast::tcp_stream> upstream;
+    std::optional<http::response_parser<http::buffer_body>> rp;
+    boost::system::error_code uec;
+    bool connect_failed = false;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      bool reused = false;
+      if (!w.idle_upstreams.empty()) {
+        upstream.emplace(std::move(w.idle_upstreams.back()));
+        w.idle_upstreams.pop_back();
+        reused = true;
+      } else {
+        upstream.emplace(w.ioc);
+        upstream->expires_after(std::chrono::seconds(10));
+        auto [cec, ep] = co_await upstream->async_connect(upstream_endpoints, kTok);
+        uec = cec;
+        connect_failed = static_cast<bool>(cec);
+        if (!cec) upstream->socket().set_option(tcp::no_delay(true), uec);
+      }
+      if (!uec) {
+        upstream_buffer.clear();
+        upstream->expires_after(options.upstream_timeout);
+        auto [wec, wn] = co_await http::async_write(*upstream, out, kTok);
+        uec = wec;
+        if (!uec) {
+          rp.emplace();
+          rp->body_limit(boost::none);
+          if (req.method() == http::verb::head) rp->skip(true);
+          auto [hec, hn] = co_await http::async_read_header(*upstream, upstream_buffer, *rp, kTok);
+          uec = hec;
+        }
+      }
+      bool stale = reused && (!rp || !rp->got_some()) &&
+                   (uec == asio::error::eof || uec == http::error::end_of_stream ||
+                    uec == asio::error::connection_reset || uec == asio::error::broken_pipe);
+      if (!uec || !stale) break;
+      upstream.reset();
+      rp.reset();
+    }
+    if (uec) {
+      // The upstream refused, reset or timed out: the client gets a 502 or 504 that says so.
+      upstream_errors.fetch_add(1, std::memory_order_relaxed);
+      const bool timeout = uec == beast::error::timeout;
+      const int status = timeout ? 504 : 502;
+      auto what = connect_failed ? fmt::format("cannot connect to the upstream {}: {}", up.url, uec.message())
+                  : timeout      ? fmt::format("the upstream {} did not answer in time", up.url)
+                                 : fmt::format("the upstream {} failed: {}", up.url, uec.message());
+      row.status = status;
+      row.error = what;
+      boost::json::object body{{"error", timeout ? "upstream timeout" : "bad gateway"}, {"detail", what}};
+      co_await answer(status, boost::json::serialize(body), client_keep_alive);
+      row.total_us = micros(Clock::now() - t0);
+      emit(std::move(row));
+      w.in_flight.fetch_sub(1, std::memory_order_relaxed);
+      if (!client_keep_alive) break;
+      continue;
+    }
+    row.ttfb_us = micros(Clock::now() - t0);
+
+    // Relay the response as it arrives: the header, then each piece of the body.
+    auto& res = rp->get();
+    row.status = res.result_int();
+    row.response_headers = headers_json(res, redactor);
+    const std::string content_type(res[http::field::content_type]);
+    const bool upstream_keep_alive = res.keep_alive();
+    for (auto it = res.begin(); it != res.end();) {
+      bool drop = hop_by_hop(it->name_string()) && !beast::iequals(it->name_string(), "transfer-encoding");
+      it = drop ? res.erase(it) : std::next(it);
+    }
+    if (!res.has_content_length() && !res.chunked() && !rp->is_done() && req.method() != http::verb::head)
+      res.chunked(true);  // an until-close body goes to the client chunked, so its connection can stay
+    res.keep_alive(client_keep_alive);
+    http::response_serializer<http::buffer_body> sr{res};
+    client.expires_after(options.upstream_timeout);
+    auto [cwe, cwn] = co_await http::async_write_header(client, sr, kTok);
+    std::string stored;
+    bool truncated = false;
+    std::uint64_t body_bytes = 0;
+    boost::system::error_code relay_ec = cwe;
+    while (!relay_ec && !sr.is_done()) {
+      if (!rp->is_done()) {
+        res.body().data = chunk.data();
+        res.body().size = chunk.size();
+        upstream->expires_after(options.upstream_timeout);
+        auto [rec2, rn2] = co_await http::async_read_some(*upstream, upstream_buffer, *rp, kTok);
+        if (rec2 && rec2 != http::error::need_buffer) {
+          relay_ec = rec2;
+          break;
+        }
+        const auto got = chunk.size() - res.body().size;
+        append_capped(stored, truncated, std::string_view(chunk.data(), got), options.max_body);
+        body_bytes += got;
+        res.body().data = got ? chunk.data() : nullptr;
+        res.body().size = got;
+        res.body().more = !rp->is_done();
+      } else {
+        res.body().data = nullptr;
+        res.body().size = 0;
+        res.body().more = false;
+      }
+      client.expires_after(options.upstream_timeout);
+      auto [wec2, wn2] = co_await http::async_write(client, sr, kTok);
+      if (wec2 && wec2 != http::error::need_buffer) relay_ec = wec2;
+    }
+    row.total_us = micros(Clock::now() - t0);
+    row.response_body_size = static_cast<std::int64_t>(body_bytes);
+    row.response_body = redactor.body(content_type, stored);
+    row.response_body_truncated = truncated;
+    if (relay_ec) row.error = fmt::format("relaying the response failed: {}", relay_ec.message());
+    if (!relay_ec && upstream_keep_alive && rp->is_done()) w.idle_upstreams.push_back(std::move(*upstream));
+    emit(std::move(row));
+    w.in_flight.fetch_sub(1, std::memory_order_relaxed);
+    if (relay_ec || !client_keep_alive) break;
+  }
+  client.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+Proxy::Proxy(ProxyOptions options, ExchangeSink sink)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(sink))) {}
+Proxy::~Proxy() { stop(std::chrono::milliseconds(0)); }
+
+std::uint16_t Proxy::port() const { return impl_->port; }
+std::string Proxy::url() const {
+  const auto& host = impl_->options.listen.host;
+  bool v6 = host.find(':') != std::string::npos;
+  return fmt::format("http://{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", impl_->port);
+}
+
+ProxyCounters Proxy::counters() const {
+  ProxyCounters c;
+  c.exchanges = impl_->exchanges.load();
+  c.dropped = impl_->dropped.load();
+  c.bytes = impl_->bytes.load();
+  c.upstream_errors = impl_->upstream_errors.load();
+  if (!impl_->running) {  // the workers' sets are theirs while they run
+    std::set<std::string> all;
+    for (const auto& w : impl_->workers) all.insert(w->visitors.begin(), w->visitors.end());
+    c.visitors = all.size();
+  }
+  return c;
+}
+
+void Proxy::start() {
+  auto& im = *impl_;
+  if (im.running) return;
+  net::raise_open_files_limit(1 << 18);
+  {
+    asio::io_context ctx;
+    tcp::resolver resolver(ctx);
+    boost::system::error_code ec;
+    im.upstream_endpoints = resolver.resolve(im.options.upstream.host, im.options.upstream.port, ec);
+    if (ec)
+      throw UsageError(fmt::format("cannot resolve the upstream {}: {}", im.options.upstream.url, ec.message()));
+  }
+  const unsigned threads = im.options.threads ? im.options.threads : std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < threads; ++i) im.workers.push_back(std::make_unique<Worker>());
+  const auto& ep = im.options.listen;
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(ep.host == "localhost" ? "127.0.0.1" : ep.host, ec);
+  if (ec) throw UsageError(fmt::format("cannot listen on '{}': not an IP address; use 127.0.0.1, ::1 or 0.0.0.0", ep.host));
+  im.acceptor = std::make_unique<tcp::acceptor>(im.workers[0]->ioc);
+  tcp::endpoint endpoint(address, ep.port);
+  auto fail = [&](const char* step) {
+    im.acceptor.reset();
+    im.workers.clear();
+    return RuntimeFailure(fmt::format("cannot listen on {}:{}: {} failed: {}; choose another --listen address",
+                                      ep.host, ep.port, step, ec.message()));
+  };
+  im.acceptor->open(endpoint.protocol(), ec);
+  if (ec) throw fail("open");
+  im.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  im.acceptor->bind(endpoint, ec);
+  if (ec) throw fail("bind");
+  im.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw fail("listen");
+  im.port = im.acceptor->local_endpoint().port();
+  asio::co_spawn(im.workers[0]->ioc, im.listen(), asio::detached);
+  for (auto& w : im.workers) {
+    Worker* wp = w.get();
+    wp->thread = std::thread([wp] {
+      auto guard = asio::make_work_guard(wp->ioc);
+      wp->ioc.run();
+    });
+  }
+  im.running = true;
+}
+
+void Proxy::stop(std::chrono::milliseconds grace) {
+  auto& im = *impl_;
+  if (!im.running) return;
+  im.running = false;
+  im.stopping = true;
+  asio::post(im.workers[0]->ioc, [&im] {
+    boost::system::error_code ec;
+    im.acceptor->close(ec);
+  });
+  auto deadline = Clock::now() + grace;
+  auto busy = [&] {
+    for (auto& w : im.workers)
+      if (w->in_flight.load() > 0) return true;
+    return false;
+  };
+  while (busy() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (auto& w : im.workers) w->ioc.stop();
+  for (auto& w : im.workers)
+    if (w->thread.joinable()) w->thread.join();
+  im.acceptor.reset();
+  for (auto& w : im.workers) w->idle_upstreams.clear();  // before their context goes
+  // Keep the workers (their visitor sets feed counters()); their contexts are stopped.
+}
+
+}  // namespace aria::recorder

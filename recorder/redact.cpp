@@ -1,0 +1,130 @@
+#include "recorder/redact.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+namespace aria::recorder {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+Redactor::Redactor(std::string key)
+    : key_(std::move(key)),
+      headers_{"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"},
+      fields_{"password", "passwd", "token", "secret", "api_key", "apikey", "api-key"} {}
+
+void Redactor::add_header(std::string name) { headers_.push_back(lower(name)); }
+void Redactor::add_field(std::string name) { fields_.push_back(lower(name)); }
+
+std::string Redactor::digest(std::string_view value) const {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(value.data()),
+       value.size(), digest, &len);
+  std::string hex;
+  for (unsigned i = 0; i < 8 && i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+bool Redactor::is_secret_header(std::string_view name) const {
+  auto n = lower(name);
+  return std::find(headers_.begin(), headers_.end(), n) != headers_.end();
+}
+
+bool Redactor::is_secret_field(std::string_view name) const {
+  auto n = lower(name);
+  return std::any_of(fields_.begin(), fields_.end(), [&](const std::string& f) { return n.find(f) != std::string::npos; });
+}
+
+std::string Redactor::header_value(std::string_view name, std::string_view value) const {
+  return is_secret_header(name) ? marker(value) : std::string(value);
+}
+
+std::string Redactor::query(std::string_view q) const {
+  std::string out;
+  std::size_t i = 0;
+  while (i <= q.size()) {
+    auto amp = q.find('&', i);
+    if (amp == std::string_view::npos) amp = q.size();
+    auto pair = q.substr(i, amp - i);
+    auto eq = pair.find('=');
+    if (eq != std::string_view::npos && is_secret_field(pair.substr(0, eq))) {
+      out += pair.substr(0, eq + 1);
+      out += marker(pair.substr(eq + 1));
+    } else {
+      out += pair;
+    }
+    if (amp < q.size()) out += '&';
+    i = amp + 1;
+  }
+  return out;
+}
+
+std::string Redactor::json_text(std::string_view t) const {
+  // A scanner that knows strings and member names, and tolerates text cut off anywhere.
+  std::string out;
+  out.reserve(t.size());
+  std::size_t i = 0;
+  auto read_string = [&](std::size_t start) {  // index past the closing quote, or t.size()
+    std::size_t j = start + 1;
+    while (j < t.size() && t[j] != '"') j += t[j] == '\\' ? 2 : 1;
+    return std::min(j + 1, t.size());
+  };
+  while (i < t.size()) {
+    if (t[i] != '"') {
+      out += t[i++];
+      continue;
+    }
+    auto end = read_string(i);
+    auto token = t.substr(i, end - i);
+    out += token;
+    i = end;
+    // A member name is a string followed by ':'.
+    auto k = i;
+    while (k < t.size() && std::isspace(static_cast<unsigned char>(t[k]))) ++k;
+    if (k >= t.size() || t[k] != ':') continue;
+    std::string_view name = token.size() >= 2 ? token.substr(1, token.size() - 2) : std::string_view();
+    if (!is_secret_field(name)) continue;
+    out += t.substr(i, k + 1 - i);
+    i = k + 1;
+    while (i < t.size() && std::isspace(static_cast<unsigned char>(t[i]))) out += t[i++];
+    if (i >= t.size()) break;
+    std::string_view value;
+    if (t[i] == '"') {
+      auto vend = read_string(i);
+      value = t.substr(i, vend - i);
+      i = vend;
+    } else if (t[i] == '{' || t[i] == '[') {
+      continue;  // a nested object or array: its own members are scanned in turn
+    } else {
+      auto vend = t.find_first_of(",}] \t\r\n", i);
+      if (vend == std::string_view::npos) vend = t.size();
+      value = t.substr(i, vend - i);
+      i = vend;
+    }
+    out += '"' + marker(value) + '"';
+  }
+  return out;
+}
+
+std::string Redactor::body(std::string_view content_type, std::string_view b) const {
+  auto ct = lower(content_type);
+  if (ct.find("x-www-form-urlencoded") != std::string::npos) return query(b);
+  auto first = b.find_first_not_of(" \t\r\n");
+  bool json_like = ct.find("json") != std::string::npos ||
+                   (first != std::string_view::npos && (b[first] == '{' || b[first] == '['));
+  return json_like ? json_text(b) : std::string(b);
+}
+
+}  // namespace aria::recorder

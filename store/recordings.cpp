@@ -1,0 +1,112 @@
+#include "store/recordings.hpp"
+
+#include "core/clock.hpp"
+
+namespace aria::store {
+
+std::int64_t begin_recording(const Database& db, const RecordingStart& r) {
+  auto q = db.prepare(
+      "INSERT INTO recordings (label, source, upstream, listen, visitor_rule, config, status, started_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'recording', ?7)");
+  q.bind(1, r.label).bind(2, r.source).bind(3, r.upstream).bind(4, r.listen).bind(5, r.visitor_rule);
+  q.bind(6, r.config).bind(7, iso8601_utc(r.started_us ? r.started_us : unix_micros()));
+  q.run();
+  return db.last_insert_id();
+}
+
+void end_recording(const Database& db, std::int64_t id, const RecordingEnd& e) {
+  auto q = db.prepare(
+      "UPDATE recordings SET status = ?2, ended_at = ?3, exchanges = ?4, dropped = ?5, bytes = ?6 WHERE id = ?1");
+  q.bind(1, id).bind(2, e.status).bind(3, iso8601_now()).bind(4, e.exchanges).bind(5, e.dropped).bind(6, e.bytes);
+  q.run();
+}
+
+void insert_exchanges(const Database& db, std::span<const ExchangeRow> rows) {
+  auto q = db.prepare(
+      "INSERT INTO exchanges (recording_id, visitor, connection_id, seq, client_addr, started_us, ttfb_us, total_us, "
+      "method, scheme, host, path, query, http_version, request_headers, request_body, request_body_size, "
+      "request_body_truncated, status, response_headers, response_body, response_body_size, "
+      "response_body_truncated, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+      "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)");
+  for (const auto& r : rows) {
+    q.bind(1, r.recording_id).bind(2, r.visitor).bind(3, r.connection_id).bind(4, r.seq).bind(5, r.client_addr);
+    q.bind(6, r.started_us).bind(7, r.ttfb_us).bind(8, r.total_us).bind(9, r.method).bind(10, r.scheme);
+    q.bind(11, r.host).bind(12, r.path).bind(13, r.query).bind(14, r.http_version).bind(15, r.request_headers);
+    if (r.request_body.empty()) q.bind_null(16);
+    else q.bind_blob(16, r.request_body);
+    q.bind(17, r.request_body_size).bind(18, r.request_body_truncated ? 1 : 0).bind(19, r.status);
+    q.bind(20, r.response_headers);
+    if (r.response_body.empty()) q.bind_null(21);
+    else q.bind_blob(21, r.response_body);
+    q.bind(22, r.response_body_size).bind(23, r.response_body_truncated ? 1 : 0).bind(24, r.error);
+    q.run();
+  }
+}
+
+std::vector<ExchangeRow> load_exchanges(const Database& db, std::int64_t recording_id) {
+  auto q = db.prepare(
+      "SELECT id, recording_id, visitor, connection_id, seq, client_addr, started_us, ttfb_us, total_us, method, "
+      "scheme, host, path, query, http_version, request_headers, request_body, request_body_size, "
+      "request_body_truncated, status, response_headers, response_body, response_body_size, "
+      "response_body_truncated, error FROM exchanges WHERE recording_id = ?1 ORDER BY started_us, id");
+  q.bind(1, recording_id);
+  std::vector<ExchangeRow> out;
+  while (q.step()) {
+    ExchangeRow r;
+    r.id = q.int64(0);
+    r.recording_id = q.int64(1);
+    r.visitor = q.text(2);
+    r.connection_id = q.int64(3);
+    r.seq = q.int64(4);
+    r.client_addr = q.text(5);
+    r.started_us = q.int64(6);
+    if (!q.is_null(7)) r.ttfb_us = q.int64(7);
+    if (!q.is_null(8)) r.total_us = q.int64(8);
+    r.method = q.text(9);
+    r.scheme = q.text(10);
+    r.host = q.text(11);
+    r.path = q.text(12);
+    r.query = q.text(13);
+    r.http_version = q.text(14);
+    r.request_headers = q.text(15);
+    r.request_body = q.blob(16);
+    r.request_body_size = q.int64(17);
+    r.request_body_truncated = q.int64(18) != 0;
+    if (!q.is_null(19)) r.status = q.int64(19);
+    r.response_headers = q.text(20);
+    r.response_body = q.blob(21);
+    r.response_body_size = q.int64(22);
+    r.response_body_truncated = q.int64(23) != 0;
+    if (!q.is_null(24)) r.error = q.text(24);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<RecordingListing> list_recordings(const Database& db) {
+  auto q = db.prepare(
+      "SELECT r.id, r.label, r.source, r.upstream, r.visitor_rule, r.status, r.started_at, r.ended_at, "
+      "(SELECT COUNT(*) FROM exchanges e WHERE e.recording_id = r.id), r.dropped, r.bytes, "
+      "(SELECT COUNT(DISTINCT visitor) FROM exchanges e WHERE e.recording_id = r.id) "
+      "FROM recordings r ORDER BY r.id");
+  std::vector<RecordingListing> out;
+  while (q.step()) {
+    RecordingListing r;
+    r.id = q.int64(0);
+    r.label = q.text(1);
+    r.source = q.text(2);
+    r.upstream = q.text(3);
+    r.visitor_rule = q.text(4);
+    r.status = q.text(5);
+    r.started_at = q.text(6);
+    if (!q.is_null(7)) r.ended_at = q.text(7);
+    r.exchanges = q.int64(8);
+    r.dropped = q.int64(9);
+    r.bytes = q.int64(10);
+    r.visitors = q.int64(11);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace aria::store

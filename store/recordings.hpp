@@ -1,0 +1,66 @@
+// Recordings and their exchanges in the store: what the recorder and HAR import write, what
+// `recordings`, HAR export and the synthesizer read.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "store/database.hpp"
+
+namespace aria::store {
+
+struct RecordingStart {
+  std::string label;
+  std::string source = "proxy";  // proxy | har
+  std::string upstream, listen;
+  std::string visitor_rule;      // cookie:NAME, header:NAME, credential, connection
+  std::string config = "{}";     // JSON
+  std::int64_t started_us = 0;   // unix microseconds
+};
+std::int64_t begin_recording(const Database& db, const RecordingStart& start);
+
+struct RecordingEnd {
+  std::string status = "ended";  // ended | interrupted
+  std::int64_t exchanges = 0, dropped = 0, bytes = 0;
+};
+void end_recording(const Database& db, std::int64_t recording_id, const RecordingEnd& end);
+
+// One request and its response. Headers are JSON arrays of [name, value] pairs in wire order,
+// secrets already redacted; bodies are the stored (possibly truncated) bytes.
+struct ExchangeRow {
+  std::int64_t id = 0;  // set when read back
+  std::int64_t recording_id = 0;
+  std::string visitor;
+  std::int64_t connection_id = 0, seq = 0;
+  std::string client_addr;
+  std::int64_t started_us = 0;
+  std::optional<std::int64_t> ttfb_us, total_us;
+  std::string method, scheme = "http", host, path, query, http_version = "1.1";
+  std::string request_headers = "[]";
+  std::string request_body;
+  std::int64_t request_body_size = 0;
+  bool request_body_truncated = false;
+  std::optional<std::int64_t> status;
+  std::string response_headers = "[]";
+  std::string response_body;
+  std::int64_t response_body_size = 0;
+  bool response_body_truncated = false;
+  std::optional<std::string> error;
+};
+// Inserts the rows; call inside a transaction (the batched writer's sink does).
+void insert_exchanges(const Database& db, std::span<const ExchangeRow> rows);
+// The exchanges of a recording in the order they started.
+std::vector<ExchangeRow> load_exchanges(const Database& db, std::int64_t recording_id);
+
+struct RecordingListing {
+  std::int64_t id = 0;
+  std::string label, source, upstream, visitor_rule, status, started_at;
+  std::optional<std::string> ended_at;
+  std::int64_t exchanges = 0, dropped = 0, bytes = 0, visitors = 0;
+};
+std::vector<RecordingListing> list_recordings(const Database& db);
+
+}  // namespace aria::store
