@@ -9,6 +9,9 @@
 #include <fmt/format.h>
 
 namespace aria::recorder {
+
+std::vector<std::string> name_words(std::string_view name);
+
 namespace {
 
 std::string lower(std::string_view s) {
@@ -22,7 +25,7 @@ std::string lower(std::string_view s) {
 Redactor::Redactor(std::string key)
     : key_(std::move(key)),
       headers_{"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"},
-      fields_{"password", "passwd", "token", "secret", "api_key", "apikey", "api-key"} {}
+      fields_{} {}
 
 void Redactor::add_header(std::string name) { headers_.push_back(lower(name)); }
 void Redactor::add_field(std::string name) { fields_.push_back(lower(name)); }
@@ -42,9 +45,37 @@ bool Redactor::is_secret_header(std::string_view name) const {
   return std::find(headers_.begin(), headers_.end(), n) != headers_.end();
 }
 
+// The words of a name: split at non-alphanumerics and at lower-to-upper case changes, lower-cased.
+// "refreshToken" -> {refresh, token}; "x-api-key" -> {x, api, key}; "input_tokens" -> {input, tokens}.
+std::vector<std::string> name_words(std::string_view name) {
+  std::vector<std::string> words;
+  std::string word;
+  char prev = 0;
+  for (char c : name) {
+    bool alnum = std::isalnum(static_cast<unsigned char>(c));
+    bool boundary = !alnum || (std::isupper(static_cast<unsigned char>(c)) && std::islower(static_cast<unsigned char>(prev)));
+    if (boundary && !word.empty()) words.push_back(std::move(word)), word.clear();
+    if (alnum) word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    prev = c;
+  }
+  if (!word.empty()) words.push_back(std::move(word));
+  return words;
+}
+
 bool Redactor::is_secret_field(std::string_view name) const {
+  // Credentials by name: a word password, passwd, pwd, passphrase, secret, token or apikey, or the
+  // pairs "api key" and "private key". Counts such as input_tokens are not secrets.
+  static const char* const kSecretWords[] = {"password", "passwd", "pwd", "passphrase", "secret", "token", "apikey"};
+  auto words = name_words(name);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    for (auto* s : kSecretWords)
+      if (words[i] == s) return true;
+    if (i + 1 < words.size() && words[i + 1] == "key" && (words[i] == "api" || words[i] == "private")) return true;
+  }
   auto n = lower(name);
-  return std::any_of(fields_.begin(), fields_.end(), [&](const std::string& f) { return n.find(f) != std::string::npos; });
+  for (const auto& f : fields_)
+    if (n == f || std::find(words.begin(), words.end(), f) != words.end()) return true;
+  return false;
 }
 
 std::string Redactor::header_value(std::string_view name, std::string_view value) const {

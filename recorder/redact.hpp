@@ -16,7 +16,7 @@ class Redactor {
   explicit Redactor(std::string key);
 
   void add_header(std::string name);  // beyond the defaults, case-insensitive
-  void add_field(std::string name);   // body fields and query parameters, case-insensitive substring
+  void add_field(std::string name);   // body fields and query parameters: the whole name or one word of it
 
   // 16 hex digits of HMAC-SHA256(key, value).
   std::string digest(std::string_view value) const;

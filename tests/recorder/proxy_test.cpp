@@ -1,0 +1,191 @@
+// The recorder's proxy between a real client and the real stand-in, on 127.0.0.1.
+#include "recorder/proxy.hpp"
+
+#include <mutex>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "mock/router.hpp"
+#include "mock/server.hpp"
+#include "net/client.hpp"
+
+using namespace std::chrono_literals;
+
+namespace aria::recorder {
+namespace {
+
+struct Captured {
+  std::mutex mutex;
+  std::vector<store::ExchangeRow> rows;
+  ExchangeSink sink() {
+    return [this](store::ExchangeRow&& row) {
+      std::lock_guard lock(mutex);
+      rows.push_back(std::move(row));
+      return true;
+    };
+  }
+};
+
+mock::Options mock_options() {
+  mock::Options o;
+  o.listen = {"127.0.0.1", 0};
+  o.threads = 1;
+  o.quiet = true;
+  o.llm.median = 10ms;
+  o.llm.jitter = 0ms;
+  return o;
+}
+
+ProxyOptions proxy_options(const std::string& upstream) {
+  ProxyOptions p;
+  p.listen = {"127.0.0.1", 0};
+  p.upstream = net::parse_target(upstream, "--upstream");
+  p.threads = 2;
+  p.redaction_key = "test-key";
+  p.recording_id = 1;
+  return p;
+}
+
+std::string id_of(const std::string& body) {
+  return std::string(boost::json::parse(body).at("id").as_string());
+}
+
+TEST(Proxy, RecordsBothDialectsWithBodiesIntact) {
+  mock::Server upstream(mock_options());
+  upstream.start();
+  Captured captured;
+  Proxy proxy(proxy_options(upstream.url()), captured.sink());
+  proxy.start();
+  net::HttpClient c("127.0.0.1", proxy.port());
+
+  std::vector<net::HttpResult> seen;
+  seen.push_back(c.get("/dashboard"));
+  seen.push_back(c.post_json("/api/sessions", R"({"session_id":"s1","title":"t"})"));
+  seen.push_back(c.post_json("/api/chat", R"({"session_id":"s1","content":"Hello, how are you?","stream":false})"));
+  seen.push_back(c.get("/api/sessions/s1/history"));
+  seen.push_back(c.get("/api/sessions/search?q=hello"));
+  seen.push_back(c.request("DELETE", "/api/sessions/s1"));
+  auto created = c.post_json("/api/engine/chat/sessions", R"({"title":"e"})");
+  seen.push_back(created);
+  auto id = id_of(created.body);
+  seen.push_back(c.post_json("/api/engine/chat/sessions/" + id + "/messages", R"({"content":"Check the server health"})"));
+  seen.push_back(c.get("/api/engine/sessions?search=health&limit=20&offset=0"));
+  seen.push_back(c.request("DELETE", "/api/engine/chat/sessions/" + id));
+  for (auto path : {"/api/status", "/api/agents", "/api/skills", "/api/models", "/api/health", "/metrics"})
+    seen.push_back(c.get(path));
+  proxy.stop();
+
+  ASSERT_EQ(captured.rows.size(), seen.size());
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    const auto& row = captured.rows[i];
+    SCOPED_TRACE(row.method + " " + row.path);
+    EXPECT_EQ(row.status, seen[i].status);
+    EXPECT_LT(seen[i].status, 400);
+    EXPECT_EQ(row.response_body, seen[i].body);  // bodies intact
+    EXPECT_EQ(row.response_body_size, static_cast<std::int64_t>(seen[i].body.size()));
+    EXPECT_FALSE(row.response_body_truncated);
+    EXPECT_EQ(row.seq, static_cast<std::int64_t>(i + 1));  // one client connection, in order
+    ASSERT_TRUE(row.ttfb_us && row.total_us);
+    EXPECT_LE(*row.ttfb_us, *row.total_us);
+    EXPECT_FALSE(row.error);
+  }
+  EXPECT_EQ(captured.rows[2].request_body, R"({"session_id":"s1","content":"Hello, how are you?","stream":false})");
+  EXPECT_EQ(captured.rows[4].path, "/api/sessions/search");
+  EXPECT_EQ(captured.rows[4].query, "q=hello");
+  EXPECT_EQ(captured.rows[7].path, "/api/engine/chat/sessions/" + id + "/messages");
+  // The upstream side kept its connections alive: far fewer than one per request.
+  EXPECT_LE(upstream.connections_accepted(), 2u);
+  EXPECT_EQ(proxy.counters().exchanges, seen.size());
+  EXPECT_EQ(proxy.counters().visitors, 1u);
+}
+
+TEST(Proxy, StoresBodiesUpToTheCapButRelaysThemWhole) {
+  mock::Server upstream(mock_options());
+  upstream.start();
+  Captured captured;
+  auto po = proxy_options(upstream.url());
+  po.max_body = 1024;
+  Proxy proxy(po, captured.sink());
+  proxy.start();
+  net::HttpClient c("127.0.0.1", proxy.port());
+  auto page = c.get("/dashboard");
+  proxy.stop();
+  EXPECT_EQ(page.body, upstream.router().content().page("/dashboard")->html);
+  ASSERT_EQ(captured.rows.size(), 1u);
+  EXPECT_EQ(captured.rows[0].response_body.size(), 1024u);
+  EXPECT_TRUE(captured.rows[0].response_body_truncated);
+  EXPECT_EQ(captured.rows[0].response_body_size, static_cast<std::int64_t>(page.body.size()));
+}
+
+TEST(Proxy, UpstreamRefusedOrSilentGives502Or504AndIsStored) {
+  Captured captured;
+  {
+    mock::Server gone(mock_options());
+    gone.start();
+    auto po = proxy_options(gone.url());
+    gone.stop();
+    Proxy proxy(po, captured.sink());
+    proxy.start();
+    net::HttpClient c("127.0.0.1", proxy.port());
+    auto r = c.get("/api/health");
+    EXPECT_EQ(r.status, 502);
+    EXPECT_TRUE(boost::json::parse(r.body).as_object().contains("error"));
+    EXPECT_EQ(c.get("/api/health").status, 502);  // the proxy keeps serving
+    proxy.stop();
+  }
+  ASSERT_EQ(captured.rows.size(), 2u);
+  EXPECT_EQ(captured.rows[0].status, 502);
+  ASSERT_TRUE(captured.rows[0].error);
+  EXPECT_NE(captured.rows[0].error->find("cannot connect"), std::string::npos);
+
+  auto slow = mock_options();
+  slow.faults.added_latency = 2s;
+  mock::Server stalled(slow);
+  stalled.start();
+  auto po = proxy_options(stalled.url());
+  po.upstream_timeout = 200ms;
+  Proxy proxy(po, captured.sink());
+  proxy.start();
+  net::HttpClient c("127.0.0.1", proxy.port());
+  EXPECT_EQ(c.get("/api/health").status, 504);
+  proxy.stop();
+  EXPECT_EQ(captured.rows.back().status, 504);
+}
+
+TEST(Proxy, MalformedRequestsGet400Or431AndOthersAreServed) {
+  mock::Server upstream(mock_options());
+  upstream.start();
+  Captured captured;
+  Proxy proxy(proxy_options(upstream.url()), captured.sink());
+  proxy.start();
+  net::HttpClient raw("127.0.0.1", proxy.port());
+  EXPECT_TRUE(raw.raw_exchange("NOT HTTP AT ALL\r\n\r\n").starts_with("HTTP/1.1 400"));
+  auto big = raw.raw_exchange("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(32 * 1024, 'a') + "\r\n\r\n");
+  EXPECT_TRUE(big.starts_with("HTTP/1.1 431")) << big.substr(0, 40);
+  net::HttpClient c("127.0.0.1", proxy.port());
+  EXPECT_EQ(c.get("/api/health").status, 200);
+  proxy.stop();
+}
+
+TEST(Proxy, SecretsAreRedactedBeforeTheSink) {
+  mock::Server upstream(mock_options());
+  upstream.start();
+  Captured captured;
+  Proxy proxy(proxy_options(upstream.url()), captured.sink());
+  proxy.start();
+  net::HttpClient c("127.0.0.1", proxy.port());
+  c.post_json("/api/sessions?api_key=QUERY-SECRET", R"({"session_id":"x","password":"BODY-SECRET"})",
+              {{"Authorization", "Bearer AUTH-SECRET"}, {"Cookie", "sid=COOKIE-SECRET"}, {"X-API-Key", "KEY-SECRET"}});
+  proxy.stop();
+  ASSERT_EQ(captured.rows.size(), 1u);
+  const auto& row = captured.rows[0];
+  const std::string all = row.query + row.request_headers + row.request_body + row.response_headers + row.response_body;
+  for (auto secret : {"QUERY-SECRET", "BODY-SECRET", "AUTH-SECRET", "COOKIE-SECRET", "KEY-SECRET"})
+    EXPECT_EQ(all.find(secret), std::string::npos) << secret << " in " << all;
+  EXPECT_NE(row.request_headers.find("[redacted:"), std::string::npos);
+  EXPECT_TRUE(row.visitor.starts_with("credential:"));
+}
+
+}  // namespace
+}  // namespace aria::recorder
