@@ -3,7 +3,9 @@
 #include <atomic>
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <set>
+#include <unordered_map>
 #include <thread>
 
 #include <boost/asio/as_tuple.hpp>
@@ -17,7 +19,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/websocket.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
@@ -30,6 +32,7 @@ namespace aria::recorder {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
@@ -82,6 +85,7 @@ struct Worker {
   std::thread thread;
   std::deque<beast::tcp_stream> idle_upstreams;  // kept-alive connections to the upstream
   std::set<std::string> visitors;
+  std::unordered_map<std::uint64_t, std::function<void()>> ws_closers;  // open WebSocket relays
   std::atomic<int> in_flight{0};
   asio::io_context ioc{1};  // last: destroyed first
 };
@@ -105,6 +109,9 @@ struct Proxy::Impl {
 
   asio::awaitable<void> listen();
   asio::awaitable<void> session(Worker& w, tcp::socket socket);
+  asio::awaitable<void> relay_websocket(Worker& w, beast::tcp_stream client, beast::flat_buffer& client_buffer,
+                                        http::request<http::string_body> req, store::ExchangeRow row,
+                                        Clock::time_point t0);
   void emit(store::ExchangeRow&& row) {
     bytes.fetch_add(static_cast<std::uint64_t>(row.request_body_size + row.response_body_size), std::memory_order_relaxed);
     if (sink(std::move(row))) exchanges.fetch_add(1, std::memory_order_relaxed);
@@ -192,15 +199,12 @@ asio::awaitable<void> Proxy::Impl::session(Worker& w, tcp::socket socket) {
     }
     const bool client_keep_alive = req.keep_alive();
 
-    if (beast::websocket::is_upgrade(req)) {
-      row.status = 501;
-      row.error = "WebSocket upgrade: not forwarded by this version of the recorder";
-      co_await answer(501, R"({"error":"WebSocket forwarding is not supported by this recorder yet"})", client_keep_alive);
-      row.total_us = micros(Clock::now() - t0);
-      emit(std::move(row));
+    if (websocket::is_upgrade(req)) {
+      // The connection becomes a WebSocket relay for the rest of its life; the exchange is stored
+      // with its messages when it closes.
+      co_await relay_websocket(w, std::move(client), client_buffer, parser.release(), std::move(row), t0);
       w.in_flight.fetch_sub(1, std::memory_order_relaxed);
-      if (!client_keep_alive) break;
-      continue;
+      co_return;
     }
 
     // The request as the upstream sees it.
@@ -340,6 +344,131 @@ asio::awaitable<void> Proxy::Impl::session(Worker& w, tcp::socket socket) {
   client.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
+asio::awaitable<void> Proxy::Impl::relay_websocket(Worker& w, beast::tcp_stream client,
+                                                   beast::flat_buffer& client_buffer,
+                                                   http::request<http::string_body> req, store::ExchangeRow row,
+                                                   Clock::time_point t0) {
+  constexpr std::size_t kMaxMessages = 100'000;  // stored per connection; the relay goes on past it
+  const auto& up = options.upstream;
+  websocket::stream<beast::tcp_stream> upstream(w.ioc);
+  auto& lowest = beast::get_lowest_layer(upstream);
+  lowest.expires_after(std::chrono::seconds(10));
+  auto [cec, ep] = co_await lowest.async_connect(upstream_endpoints, kTok);
+  boost::system::error_code ec = cec;
+  websocket::response_type upstream_answer;
+  if (!ec) {
+    lowest.expires_never();
+    upstream.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+    // The client's own headers go on, but for those of the handshake itself and the hop-by-hop ones.
+    upstream.set_option(websocket::stream_base::decorator([&req, peer = row.client_addr](websocket::request_type& r) {
+      for (const auto& f : req) {
+        auto name = f.name_string();
+        if (hop_by_hop(name) || f.name() == http::field::host || beast::iequals(name, "sec-websocket-key") ||
+            beast::iequals(name, "sec-websocket-version") || beast::iequals(name, "sec-websocket-extensions"))
+          continue;
+        r.set(name, f.value());
+      }
+      r.set("X-Forwarded-For", peer);
+      r.set("X-Forwarded-Proto", "http");
+    }));
+    auto [hec] = co_await upstream.async_handshake(upstream_answer, up.host_header, req.target(), kTok);
+    ec = hec;
+  }
+  row.ttfb_us = micros(Clock::now() - t0);
+  row.response_headers = headers_json(upstream_answer, redactor);
+  if (ec) {
+    // Refused: the client hears what the upstream said (its status), or a 502.
+    const int status = upstream_answer.result_int() >= 200 ? upstream_answer.result_int() : 502;
+    row.status = status;
+    row.error = fmt::format("WebSocket upgrade to {} failed: {}", up.url, ec.message());
+    if (status == 502) upstream_errors.fetch_add(1, std::memory_order_relaxed);
+    http::response<http::string_body> res{static_cast<http::status>(status), 11};
+    res.set(http::field::content_type, "application/json");
+    res.body() = boost::json::serialize(boost::json::object{{"error", "WebSocket upgrade failed"}, {"detail", *row.error}});
+    res.keep_alive(false);
+    res.prepare_payload();
+    client.expires_after(std::chrono::seconds(30));
+    co_await http::async_write(client, res, kTok);
+    row.total_us = micros(Clock::now() - t0);
+    emit(std::move(row));
+    co_return;
+  }
+
+  client.expires_never();
+  websocket::stream<beast::tcp_stream> downstream(std::move(client));
+  downstream.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  // Hand over what the client sent past the upgrade request, if anything.
+  auto [aec] = co_await downstream.async_accept(req, kTok);
+  if (aec) {
+    row.status = 101;
+    row.error = fmt::format("WebSocket accept failed: {}", aec.message());
+    row.total_us = micros(Clock::now() - t0);
+    emit(std::move(row));
+    co_return;
+  }
+  (void)client_buffer;  // a client sends no frame before it has the 101, so nothing waits there
+  row.status = 101;
+
+  // Two pumps, one per direction, on this thread; the first to end closes both.
+  bool done = false;
+  auto capture = [this, &row](std::string direction, bool text, std::string_view payload) {
+    if (row.ws_messages.size() >= kMaxMessages) return;
+    store::WsMessageRow m;
+    m.direction = std::move(direction);
+    m.at_us = unix_micros();
+    m.opcode = text ? "text" : "binary";
+    m.size = static_cast<std::int64_t>(payload.size());
+    std::string stored;
+    append_capped(stored, m.truncated, payload, options.max_body);
+    m.payload = text ? redactor.body("", stored) : stored;
+    row.ws_messages.push_back(std::move(m));
+  };
+  auto pump = [&](websocket::stream<beast::tcp_stream>& from, websocket::stream<beast::tcp_stream>& to,
+                  std::string direction) -> asio::awaitable<void> {
+    beast::flat_buffer buffer;
+    for (;;) {
+      auto [rec, n] = co_await from.async_read(buffer, kTok);
+      if (rec || done) break;
+      const bool text = from.got_text();
+      std::string_view payload(static_cast<const char*>(buffer.data().data()), buffer.size());
+      capture(direction, text, payload);
+      bytes.fetch_add(payload.size(), std::memory_order_relaxed);
+      to.text(text);
+      auto [wec, wn] = co_await to.async_write(buffer.data(), kTok);
+      buffer.consume(buffer.size());
+      if (wec || done) break;
+    }
+    if (!done) {
+      done = true;
+      // Unblock the other pump: close both sockets under it.
+      boost::system::error_code ignored;
+      beast::get_lowest_layer(from).socket().close(ignored);
+      beast::get_lowest_layer(to).socket().close(ignored);
+    }
+  };
+  std::atomic<int> pumps{2};
+  auto finished = std::make_shared<asio::steady_timer>(w.ioc, Clock::time_point::max());
+  auto spawn = [&](websocket::stream<beast::tcp_stream>& a, websocket::stream<beast::tcp_stream>& b, const char* dir) {
+    asio::co_spawn(w.ioc, pump(a, b, dir), [&pumps, finished](std::exception_ptr) {
+      if (--pumps == 0) finished->cancel();
+    });
+  };
+  // On shutdown the relay is closed like this, so its messages are stored.
+  const std::uint64_t relay_id = static_cast<std::uint64_t>(row.connection_id);
+  w.ws_closers[relay_id] = [&done, &downstream, &upstream] {
+    done = true;
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(downstream).socket().close(ignored);
+    beast::get_lowest_layer(upstream).socket().close(ignored);
+  };
+  spawn(downstream, upstream, "client");
+  spawn(upstream, downstream, "server");
+  co_await finished->async_wait(kTok);
+  w.ws_closers.erase(relay_id);
+  row.total_us = micros(Clock::now() - t0);
+  emit(std::move(row));
+}
+
 Proxy::Proxy(ProxyOptions options, ExchangeSink sink)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(sink))) {}
 Proxy::~Proxy() { stop(std::chrono::milliseconds(0)); }
@@ -419,6 +548,14 @@ void Proxy::stop(std::chrono::milliseconds grace) {
     boost::system::error_code ec;
     im.acceptor->close(ec);
   });
+  // WebSocket relays never end by themselves: close them so that their exchanges are stored.
+  for (auto& w : im.workers) {
+    Worker* wp = w.get();
+    asio::post(wp->ioc, [wp] {
+      auto closers = wp->ws_closers;
+      for (auto& [id, close] : closers) close();
+    });
+  }
   auto deadline = Clock::now() + grace;
   auto busy = [&] {
     for (auto& w : im.workers)

@@ -1,5 +1,7 @@
 #include "store/recordings.hpp"
 
+#include <unordered_map>
+
 #include "core/clock.hpp"
 
 namespace aria::store {
@@ -40,6 +42,16 @@ void insert_exchanges(const Database& db, std::span<const ExchangeRow> rows) {
     else q.bind_blob(21, r.response_body);
     q.bind(22, r.response_body_size).bind(23, r.response_body_truncated ? 1 : 0).bind(24, r.error);
     q.run();
+    if (r.ws_messages.empty()) continue;
+    const auto exchange_id = db.last_insert_id();
+    auto m = db.prepare(
+        "INSERT INTO ws_messages (exchange_id, direction, at_us, opcode, payload, size, truncated) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    for (const auto& w : r.ws_messages) {
+      m.bind(1, exchange_id).bind(2, w.direction).bind(3, w.at_us).bind(4, w.opcode).bind_blob(5, w.payload);
+      m.bind(6, w.size).bind(7, w.truncated ? 1 : 0);
+      m.run();
+    }
   }
 }
 
@@ -79,6 +91,17 @@ std::vector<ExchangeRow> load_exchanges(const Database& db, std::int64_t recordi
     r.response_body_truncated = q.int64(23) != 0;
     if (!q.is_null(24)) r.error = q.text(24);
     out.push_back(std::move(r));
+  }
+  auto m = db.prepare(
+      "SELECT w.exchange_id, w.direction, w.at_us, w.opcode, w.payload, w.size, w.truncated FROM ws_messages w "
+      "JOIN exchanges e ON e.id = w.exchange_id WHERE e.recording_id = ?1 ORDER BY w.exchange_id, w.at_us, w.id");
+  m.bind(1, recording_id);
+  std::unordered_map<std::int64_t, std::size_t> index;
+  for (std::size_t i = 0; i < out.size(); ++i) index.emplace(out[i].id, i);
+  while (m.step()) {
+    auto it = index.find(m.int64(0));
+    if (it == index.end()) continue;
+    out[it->second].ws_messages.push_back({m.text(1), m.int64(2), m.text(3), m.blob(4), m.int64(5), m.int64(6) != 0});
   }
   return out;
 }

@@ -28,6 +28,16 @@ struct RecordingEnd {
 };
 void end_recording(const Database& db, std::int64_t recording_id, const RecordingEnd& end);
 
+// One WebSocket message of an upgraded exchange.
+struct WsMessageRow {
+  std::string direction;  // client | server
+  std::int64_t at_us = 0; // unix microseconds
+  std::string opcode;     // text | binary | close
+  std::string payload;    // stored bytes, redacted, possibly truncated
+  std::int64_t size = 0;  // size on the wire
+  bool truncated = false;
+};
+
 // One request and its response. Headers are JSON arrays of [name, value] pairs in wire order,
 // secrets already redacted; bodies are the stored (possibly truncated) bytes.
 struct ExchangeRow {
@@ -49,10 +59,12 @@ struct ExchangeRow {
   std::int64_t response_body_size = 0;
   bool response_body_truncated = false;
   std::optional<std::string> error;
+  std::vector<WsMessageRow> ws_messages;  // after a WebSocket upgrade, in order
 };
-// Inserts the rows; call inside a transaction (the batched writer's sink does).
+// Inserts the rows and their WebSocket messages; call inside a transaction (the batched writer's
+// sink does).
 void insert_exchanges(const Database& db, std::span<const ExchangeRow> rows);
-// The exchanges of a recording in the order they started.
+// The exchanges of a recording in the order they started, with their WebSocket messages.
 std::vector<ExchangeRow> load_exchanges(const Database& db, std::int64_t recording_id);
 
 struct RecordingListing {

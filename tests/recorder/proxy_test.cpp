@@ -2,6 +2,7 @@
 #include "recorder/proxy.hpp"
 
 #include <mutex>
+#include <thread>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -185,6 +186,69 @@ TEST(Proxy, SecretsAreRedactedBeforeTheSink) {
     EXPECT_EQ(all.find(secret), std::string::npos) << secret << " in " << all;
   EXPECT_NE(row.request_headers.find("[redacted:"), std::string::npos);
   EXPECT_TRUE(row.visitor.starts_with("credential:"));
+}
+
+TEST(Proxy, WebSocketChatIsRelayedAndEveryMessageCaptured) {
+  auto mo = mock_options();
+  mo.api_key = "WS-SECRET-KEY";
+  mock::Server upstream(mo);
+  upstream.start();
+  Captured captured;
+  Proxy proxy(proxy_options(upstream.url()), captured.sink());
+  proxy.start();
+  net::HttpClient c("127.0.0.1", proxy.port());
+  auto id = id_of(c.post_json("/api/engine/chat/sessions", "{}", {{"X-API-Key", "WS-SECRET-KEY"}}).body);
+  std::vector<std::string> received;
+  {
+    net::WebSocketClient ws("127.0.0.1", proxy.port(), "/ws/chat/" + id + "?api_key=WS-SECRET-KEY");
+    ws.send_text(R"({"type":"ping"})");
+    received.push_back(ws.receive_text());
+    ws.send_text(R"({"type":"message","content":"Check the server health"})");
+    for (;;) {
+      received.push_back(ws.receive_text());
+      if (received.back().find("stream_end") != std::string::npos) break;
+    }
+    ws.close();
+  }
+  // A refused upgrade comes back with the upstream's status.
+  EXPECT_THROW(net::WebSocketClient("127.0.0.1", proxy.port(), "/ws/chat/" + id + "?api_key=wrong"), std::system_error);
+  std::this_thread::sleep_for(100ms);
+  proxy.stop();
+
+  ASSERT_EQ(captured.rows.size(), 3u);
+  const auto& ws = captured.rows[1];
+  EXPECT_EQ(ws.status, 101);
+  EXPECT_EQ(ws.path, "/ws/chat/" + id);
+  EXPECT_EQ(ws.query.find("WS-SECRET-KEY"), std::string::npos) << ws.query;
+  EXPECT_FALSE(ws.error) << *ws.error;
+  std::vector<std::string> from_server;
+  int from_client = 0;
+  for (const auto& m : ws.ws_messages) {
+    EXPECT_EQ(m.opcode, "text");
+    if (m.direction == "client") ++from_client;
+    else from_server.push_back(m.payload);
+  }
+  EXPECT_EQ(from_client, 2);
+  EXPECT_EQ(from_server, received);  // every server frame, in order, intact
+  EXPECT_EQ(captured.rows[2].status, 401);
+}
+
+TEST(Proxy, StoppingClosesOpenWebSocketsAndStoresThem) {
+  mock::Server upstream(mock_options());
+  upstream.start();
+  Captured captured;
+  Proxy proxy(proxy_options(upstream.url()), captured.sink());
+  proxy.start();
+  net::HttpClient c("127.0.0.1", proxy.port());
+  auto id = id_of(c.post_json("/api/engine/chat/sessions", "{}").body);
+  net::WebSocketClient ws("127.0.0.1", proxy.port(), "/ws/chat/" + id);
+  ws.send_text(R"({"type":"ping"})");
+  EXPECT_NE(ws.receive_text().find("pong"), std::string::npos);
+  auto t0 = std::chrono::steady_clock::now();
+  proxy.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);  // not held up by the open socket
+  ASSERT_EQ(captured.rows.size(), 2u);
+  EXPECT_EQ(captured.rows[1].ws_messages.size(), 2u);
 }
 
 }  // namespace
