@@ -1,6 +1,12 @@
 // The recorder's proxy between a real client and the real stand-in, on 127.0.0.1.
 #include "recorder/proxy.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -10,6 +16,8 @@
 #include "mock/router.hpp"
 #include "mock/server.hpp"
 #include "net/client.hpp"
+
+#include <fmt/format.h>
 
 using namespace std::chrono_literals;
 
@@ -231,6 +239,94 @@ TEST(Proxy, WebSocketChatIsRelayedAndEveryMessageCaptured) {
   EXPECT_EQ(from_client, 2);
   EXPECT_EQ(from_server, received);  // every server frame, in order, intact
   EXPECT_EQ(captured.rows[2].status, 401);
+}
+
+// A one-connection upstream that streams server-sent events: the second event is sent only once
+// the test has seen the first arrive through the proxy.
+class StreamingUpstream {
+ public:
+  StreamingUpstream() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(listen(fd_, 4), 0);
+    socklen_t len = sizeof addr;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~StreamingUpstream() {
+    if (!signalled_) first_seen_.set_value();
+    thread_.join();
+    close(fd_);
+  }
+  std::uint16_t port() const { return port_; }
+  void first_seen() {
+    signalled_ = true;
+    first_seen_.set_value();
+  }
+  bool waited_for_client() const { return waited_; }
+
+ private:
+  void serve() {
+    int c = accept(fd_, nullptr, nullptr);
+    char buf[4096];
+    (void)!read(c, buf, sizeof buf);  // the request
+    std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+    auto chunk = [](std::string_view data) { return fmt::format("{:x}\r\n{}\r\n", data.size(), data); };
+    std::string first = head + chunk("data: one\n\n");
+    (void)!write(c, first.data(), first.size());
+    waited_ = first_seen_future_.wait_for(3s) == std::future_status::ready;
+    std::string rest = chunk("data: two\n\n") + "0\r\n\r\n";
+    (void)!write(c, rest.data(), rest.size());
+    shutdown(c, SHUT_WR);
+    (void)!read(c, buf, sizeof buf);
+    close(c);
+  }
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  std::promise<void> first_seen_;
+  std::future<void> first_seen_future_ = first_seen_.get_future();
+  std::atomic<bool> waited_{false};
+  bool signalled_ = false;
+};
+
+TEST(Proxy, StreamedResponsesAreForwardedAsTheyArrive) {
+  StreamingUpstream upstream;
+  Captured captured;
+  Proxy proxy(proxy_options(fmt::format("http://127.0.0.1:{}", upstream.port())), captured.sink());
+  proxy.start();
+  int c = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(proxy.port());
+  ASSERT_EQ(connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string request = "GET /events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(write(c, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  std::string got;
+  char buf[4096];
+  bool signalled = false;
+  for (;;) {
+    auto n = read(c, buf, sizeof buf);
+    if (n <= 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+    if (!signalled && got.find("data: one") != std::string::npos) {
+      EXPECT_EQ(got.find("data: two"), std::string::npos);
+      upstream.first_seen();
+      signalled = true;
+    }
+  }
+  close(c);
+  proxy.stop();
+  EXPECT_TRUE(signalled) << got;
+  EXPECT_TRUE(upstream.waited_for_client());  // "two" left the upstream only after "one" had arrived
+  EXPECT_NE(got.find("data: two"), std::string::npos) << got;
+  ASSERT_EQ(captured.rows.size(), 1u);
+  EXPECT_EQ(captured.rows[0].response_body, "data: one\n\ndata: two\n\n");
 }
 
 TEST(Proxy, StoppingClosesOpenWebSocketsAndStoresThem) {
