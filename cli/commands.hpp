@@ -13,6 +13,8 @@ Runner add_mock_command(CLI::App& app);
 Runner add_demo_command(CLI::App& app);
 Runner add_record_command(CLI::App& app);
 Runner add_recordings_command(CLI::App& app);
+Runner add_import_har_command(CLI::App& app);
+Runner add_export_har_command(CLI::App& app);
 Runner add_replay_command(CLI::App& app);
 Runner add_runs_command(CLI::App& app);
 

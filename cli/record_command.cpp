@@ -35,6 +35,8 @@ Runner add_record_command(CLI::App& app) {
   cmd->add_option("--upstream-timeout", f->upstream_timeout, "Answer 504 when the upstream is silent this long")
       ->capture_default_str();
   cmd->add_option("--threads", o.threads, "Proxy threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--ca-file", o.ca_file, "https upstream: also trust the certificates in this PEM file");
+  cmd->add_flag("--insecure", o.insecure, "https upstream: do not verify its certificate (testing only)");
   cmd->add_flag("--quiet", o.quiet, "Print nothing but errors");
   return [f] {
     auto options = f->o;

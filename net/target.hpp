@@ -11,10 +11,11 @@ struct Target {
   std::string host;         // to connect to
   std::string port;         // service, "80" by default
   std::string host_header;  // Host: as the URL names it
+  bool tls = false;         // https
 };
 
-// "http://127.0.0.1:5000" and the like. Throws aria::UsageError naming `flag` for anything else
-// (https is not supported yet: the message says so).
+// "http://127.0.0.1:5000", "https://aria.example" and the like (port 80 or 443 by default).
+// Throws aria::UsageError naming `flag` for anything else.
 Target parse_target(std::string_view url, std::string_view flag = "--host");
 
 }  // namespace aria::net

@@ -7,6 +7,7 @@
 #include <set>
 #include <unordered_map>
 #include <thread>
+#include <variant>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -19,6 +20,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -79,11 +82,74 @@ void append_capped(std::string& stored, bool& truncated, std::string_view data, 
   truncated = true;
 }
 
+// One connection to the upstream, plain or TLS.
+class UpstreamConn {
+ public:
+  UpstreamConn(asio::io_context& ioc, asio::ssl::context* tls) : stream_(make(ioc, tls)) {}
+  beast::tcp_stream& tcp() {
+    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); }, stream_);
+  }
+  // Connects and, for TLS, shakes hands with SNI and host-name verification.
+  asio::awaitable<boost::system::error_code> connect(const tcp::resolver::results_type& endpoints,
+                                                     const std::string& host) {
+    auto& t = tcp();
+    t.expires_after(std::chrono::seconds(10));
+    auto [ec, ep] = co_await t.async_connect(endpoints, kTok);
+    if (ec) co_return ec;
+    t.socket().set_option(tcp::no_delay(true), ec);
+    if (auto* tls = std::get_if<1>(&stream_)) {
+      boost::system::error_code not_an_address;
+      asio::ip::make_address(host, not_an_address);
+      if (not_an_address)  // SNI takes names, not addresses
+        SSL_set_tlsext_host_name(tls->native_handle(), host.c_str());
+      tls->set_verify_callback(asio::ssl::host_name_verification(host));
+      auto [hec] = co_await tls->async_handshake(asio::ssl::stream_base::client, kTok);
+      co_return hec;
+    }
+    co_return boost::system::error_code{};
+  }
+  template <class Message>
+  asio::awaitable<boost::system::error_code> write(Message& m) {
+    co_return co_await std::visit([&m](auto& s) { return write_on(s, m); }, stream_);
+  }
+  template <class Parser>
+  asio::awaitable<boost::system::error_code> read_header(beast::flat_buffer& b, Parser& p) {
+    co_return co_await std::visit([&](auto& s) { return read_header_on(s, b, p); }, stream_);
+  }
+  template <class Parser>
+  asio::awaitable<boost::system::error_code> read_some(beast::flat_buffer& b, Parser& p) {
+    co_return co_await std::visit([&](auto& s) { return read_some_on(s, b, p); }, stream_);
+  }
+
+ private:
+  template <class S, class M>
+  static asio::awaitable<boost::system::error_code> write_on(S& s, M& m) {
+    auto [ec, n] = co_await http::async_write(s, m, kTok);
+    co_return ec;
+  }
+  template <class S, class P>
+  static asio::awaitable<boost::system::error_code> read_header_on(S& s, beast::flat_buffer& b, P& p) {
+    auto [ec, n] = co_await http::async_read_header(s, b, p, kTok);
+    co_return ec;
+  }
+  template <class S, class P>
+  static asio::awaitable<boost::system::error_code> read_some_on(S& s, beast::flat_buffer& b, P& p) {
+    auto [ec, n] = co_await http::async_read_some(s, b, p, kTok);
+    co_return ec;
+  }
+  using Stream = std::variant<beast::tcp_stream, beast::ssl_stream<beast::tcp_stream>>;
+  static Stream make(asio::io_context& ioc, asio::ssl::context* tls) {
+    if (tls) return Stream(std::in_place_index<1>, ioc, *tls);
+    return Stream(std::in_place_index<0>, ioc);
+  }
+  Stream stream_;
+};
+
 }  // namespace
 
 struct Worker {
   std::thread thread;
-  std::deque<beast::tcp_stream> idle_upstreams;  // kept-alive connections to the upstream
+  std::deque<UpstreamConn> idle_upstreams;  // kept-alive connections to the upstream
   std::set<std::string> visitors;
   std::unordered_map<std::uint64_t, std::function<void()>> ws_closers;  // open WebSocket relays
   std::atomic<int> in_flight{0};
@@ -97,6 +163,7 @@ struct Proxy::Impl {
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<tcp::acceptor> acceptor;
   tcp::resolver::results_type upstream_endpoints;
+  std::unique_ptr<asio::ssl::context> tls;  // set for an https upstream
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> connections{0}, exchanges{0}, dropped{0}, bytes{0}, upstream_errors{0};
   std::uint16_t port = 0;
@@ -228,7 +295,7 @@ asio::awaitable<void> Proxy::Impl::session(Worker& w, tcp::socket socket) {
     out.prepare_payload();
 
     // Send it on a kept-alive upstream connection, or a new one; a stale one is retried once.
-    std::optional<beast::tcp_stream> upstream;
+    std::optional<UpstreamConn> upstream;
     std::optional<http::response_parser<http::buffer_body>> rp;
     boost::system::error_code uec;
     bool connect_failed = false;
@@ -239,24 +306,19 @@ asio::awaitable<void> Proxy::Impl::session(Worker& w, tcp::socket socket) {
         w.idle_upstreams.pop_back();
         reused = true;
       } else {
-        upstream.emplace(w.ioc);
-        upstream->expires_after(std::chrono::seconds(10));
-        auto [cec, ep] = co_await upstream->async_connect(upstream_endpoints, kTok);
-        uec = cec;
-        connect_failed = static_cast<bool>(cec);
-        if (!cec) upstream->socket().set_option(tcp::no_delay(true), uec);
+        upstream.emplace(w.ioc, tls.get());
+        uec = co_await upstream->connect(upstream_endpoints, up.host);
+        connect_failed = static_cast<bool>(uec);
       }
       if (!uec) {
         upstream_buffer.clear();
-        upstream->expires_after(options.upstream_timeout);
-        auto [wec, wn] = co_await http::async_write(*upstream, out, kTok);
-        uec = wec;
+        upstream->tcp().expires_after(options.upstream_timeout);
+        uec = co_await upstream->write(out);
         if (!uec) {
           rp.emplace();
           rp->body_limit(boost::none);
           if (req.method() == http::verb::head) rp->skip(true);
-          auto [hec, hn] = co_await http::async_read_header(*upstream, upstream_buffer, *rp, kTok);
-          uec = hec;
+          uec = co_await upstream->read_header(upstream_buffer, *rp);
         }
       }
       bool stale = reused && (!rp || !rp->got_some()) &&
@@ -310,8 +372,8 @@ asio::awaitable<void> Proxy::Impl::session(Worker& w, tcp::socket socket) {
       if (!rp->is_done()) {
         res.body().data = chunk.data();
         res.body().size = chunk.size();
-        upstream->expires_after(options.upstream_timeout);
-        auto [rec2, rn2] = co_await http::async_read_some(*upstream, upstream_buffer, *rp, kTok);
+        upstream->tcp().expires_after(options.upstream_timeout);
+        auto rec2 = co_await upstream->read_some(upstream_buffer, *rp);
         if (rec2 && rec2 != http::error::need_buffer) {
           relay_ec = rec2;
           break;
@@ -352,9 +414,14 @@ asio::awaitable<void> Proxy::Impl::relay_websocket(Worker& w, beast::tcp_stream 
   const auto& up = options.upstream;
   websocket::stream<beast::tcp_stream> upstream(w.ioc);
   auto& lowest = beast::get_lowest_layer(upstream);
-  lowest.expires_after(std::chrono::seconds(10));
-  auto [cec, ep] = co_await lowest.async_connect(upstream_endpoints, kTok);
-  boost::system::error_code ec = cec;
+  boost::system::error_code ec;
+  if (up.tls) {
+    ec = asio::error::operation_not_supported;  // wss:// upstreams: not relayed by this version
+  } else {
+    lowest.expires_after(std::chrono::seconds(10));
+    auto [cec, ep] = co_await lowest.async_connect(upstream_endpoints, kTok);
+    ec = cec;
+  }
   websocket::response_type upstream_answer;
   if (!ec) {
     lowest.expires_never();
@@ -505,6 +572,17 @@ void Proxy::start() {
     im.upstream_endpoints = resolver.resolve(im.options.upstream.host, im.options.upstream.port, ec);
     if (ec)
       throw UsageError(fmt::format("cannot resolve the upstream {}: {}", im.options.upstream.url, ec.message()));
+  }
+  if (im.options.upstream.tls) {
+    im.tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    boost::system::error_code tec;
+    im.tls->set_default_verify_paths(tec);
+    if (!im.options.ca_file.empty()) {
+      im.tls->load_verify_file(im.options.ca_file, tec);
+      if (tec)
+        throw UsageError(fmt::format("--ca-file {}: cannot load certificates: {}", im.options.ca_file, tec.message()));
+    }
+    im.tls->set_verify_mode(im.options.insecure ? asio::ssl::verify_none : asio::ssl::verify_peer);
   }
   const unsigned threads = im.options.threads ? im.options.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) im.workers.push_back(std::make_unique<Worker>());

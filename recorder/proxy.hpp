@@ -26,6 +26,8 @@ struct ProxyOptions {
   VisitorRule visitor;
   std::vector<std::string> redact_headers, redact_fields;
   std::string redaction_key;  // random per recording
+  bool insecure = false;      // https upstream: skip certificate verification
+  std::string ca_file;        // https upstream: trust these certificates besides the system's
   std::int64_t recording_id = 0;
 };
 

@@ -32,6 +32,10 @@ int record(const RecordOptions& o) {
   po.max_body = o.max_body;
   po.upstream_timeout = o.upstream_timeout;
   po.threads = o.threads;
+  po.insecure = o.insecure;
+  po.ca_file = o.ca_file;
+  if (!o.ca_file.empty() && !std::filesystem::exists(o.ca_file))
+    throw UsageError(fmt::format("--ca-file {}: no such file", o.ca_file));
   std::random_device rd;
   for (int i = 0; i < 4; ++i) po.redaction_key += fmt::format("{:08x}", rd());
 

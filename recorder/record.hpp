@@ -18,6 +18,8 @@ struct RecordOptions {
   std::uint64_t max_body = 1 << 20;
   std::chrono::microseconds upstream_timeout{std::chrono::seconds(120)};
   unsigned threads = 0;
+  bool insecure = false;    // https upstream: skip certificate verification
+  std::string ca_file;      // https upstream: extra trusted certificates (PEM)
   std::size_t queue = 65536;  // exchanges waiting for the disk before new ones are dropped
   bool quiet = false;
 };

@@ -198,6 +198,10 @@ void print_summary(const Summary& summary, const EngineResult& r, const std::vec
 int replay(const ReplayOptions& o) {
   // Everything the user typed is checked before the store is touched.
   auto target = parse_target(o.host);
+  if (target.tls)
+    throw UsageError(fmt::format("--host {}: the replayer speaks plain HTTP for now; replay against an http:// "
+                                 "address (for example through a local TLS-terminating proxy)",
+                                 o.host));
   if (o.users == 0) throw UsageError("--users must be at least 1");
   if (!(o.spawn_rate > 0)) throw UsageError("--spawn-rate must be more than 0 users per second");
   if (o.run_time.count() <= 0) throw UsageError("--run-time must be more than 0, e.g. 120s");

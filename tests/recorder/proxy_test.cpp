@@ -6,6 +6,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -327,6 +333,97 @@ TEST(Proxy, StreamedResponsesAreForwardedAsTheyArrive) {
   EXPECT_NE(got.find("data: two"), std::string::npos) << got;
   ASSERT_EQ(captured.rows.size(), 1u);
   EXPECT_EQ(captured.rows[0].response_body, "data: one\n\ndata: two\n\n");
+}
+
+// An https upstream: `openssl s_server -WWW` serving a file with a self-signed certificate for
+// 127.0.0.1, made for the test.
+class TlsUpstream {
+ public:
+  explicit TlsUpstream(const std::filesystem::path& dir) : dir_(dir) {
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "hello.json") << R"({"hello":"tls"})";
+    auto cmd = fmt::format(
+        "cd {} && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 1 "
+        "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+        dir_.string());
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+    port_ = free_port();
+    pid_ = fork();
+    if (pid_ == 0) {
+      (void)!chdir(dir_.c_str());
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+      auto port = std::to_string(port_);
+      execlp("openssl", "openssl", "s_server", "-accept", port.c_str(), "-cert", "cert.pem", "-key", "key.pem",
+             "-WWW", "-quiet", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    // Ready once it accepts connections.
+    for (int i = 0; i < 100 && !accepting(); ++i) std::this_thread::sleep_for(50ms);
+  }
+  ~TlsUpstream() {
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+    std::filesystem::remove_all(dir_);
+  }
+  std::string url() const { return fmt::format("https://127.0.0.1:{}", port_); }
+  std::string ca() const { return (dir_ / "cert.pem").string(); }
+
+ private:
+  static std::uint16_t free_port() {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len);
+    close(s);
+    return ntohs(addr.sin_port);
+  }
+  bool accepting() const {
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port_);
+    bool ok = connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(c);
+    return ok;
+  }
+  std::filesystem::path dir_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+TEST(Proxy, HttpsUpstreamIsVerifiedUnlessToldOtherwise) {
+  TlsUpstream upstream(std::filesystem::temp_directory_path() / ("aria-tls-" + std::to_string(getpid())));
+  Captured captured;
+  auto fetch = [&](ProxyOptions po) {
+    Proxy proxy(po, captured.sink());
+    proxy.start();
+    net::HttpClient c("127.0.0.1", proxy.port());
+    auto r = c.get("/hello.json");
+    proxy.stop();
+    return r;
+  };
+  auto po = proxy_options(upstream.url());
+  // Self-signed and not trusted: refused, and the client hears why.
+  auto refused = fetch(po);
+  EXPECT_EQ(refused.status, 502);
+  EXPECT_NE(refused.body.find("certificate"), std::string::npos) << refused.body;
+  // Trusted through --ca-file: verified, relayed, recorded.
+  po.ca_file = upstream.ca();
+  auto trusted = fetch(po);
+  EXPECT_EQ(trusted.status, 200);
+  EXPECT_EQ(trusted.body, R"({"hello":"tls"})");
+  // --insecure skips verification.
+  po.ca_file.clear();
+  po.insecure = true;
+  EXPECT_EQ(fetch(po).status, 200);
+  ASSERT_EQ(captured.rows.size(), 3u);
+  EXPECT_EQ(captured.rows[1].response_body, R"({"hello":"tls"})");
 }
 
 TEST(Proxy, StoppingClosesOpenWebSocketsAndStoresThem) {

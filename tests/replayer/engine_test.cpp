@@ -247,7 +247,10 @@ TEST(Target, ParsesHttpAndRefusesTheRest) {
   EXPECT_EQ(t.url, "http://127.0.0.1:5000");
   EXPECT_EQ(parse_target("http://localhost").port, "80");
   EXPECT_THROW(parse_target("ftp://x"), UsageError);
-  EXPECT_THROW(parse_target("https://aria.example"), UsageError);
+  auto tls = parse_target("https://aria.example");
+  EXPECT_TRUE(tls.tls);
+  EXPECT_EQ(tls.port, "443");
+  EXPECT_FALSE(t.tls);
   EXPECT_THROW(parse_target("http://h:99999"), UsageError);
   EXPECT_THROW(parse_target("http://h:5000/base"), UsageError);
 }
