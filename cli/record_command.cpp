@@ -37,6 +37,8 @@ Runner add_record_command(CLI::App& app) {
   cmd->add_option("--threads", o.threads, "Proxy threads (0: one per core)")->capture_default_str();
   cmd->add_option("--ca-file", o.ca_file, "https upstream: also trust the certificates in this PEM file");
   cmd->add_flag("--insecure", o.insecure, "https upstream: do not verify its certificate (testing only)");
+  cmd->add_option("--tls-cert", o.tls_cert, "Listen with TLS: the certificate chain (PEM)");
+  cmd->add_option("--tls-key", o.tls_key, "Listen with TLS: the private key (PEM)");
   cmd->add_flag("--quiet", o.quiet, "Print nothing but errors");
   return [f] {
     auto options = f->o;

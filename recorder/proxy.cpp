@@ -7,6 +7,7 @@
 #include <set>
 #include <unordered_map>
 #include <thread>
+#include <type_traits>
 #include <variant>
 
 #include <boost/asio/as_tuple.hpp>
@@ -163,7 +164,8 @@ struct Proxy::Impl {
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<tcp::acceptor> acceptor;
   tcp::resolver::results_type upstream_endpoints;
-  std::unique_ptr<asio::ssl::context> tls;  // set for an https upstream
+  std::unique_ptr<asio::ssl::context> tls;         // set for an https upstream
+  std::unique_ptr<asio::ssl::context> server_tls;  // set when clients speak TLS to us
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> connections{0}, exchanges{0}, dropped{0}, bytes{0}, upstream_errors{0};
   std::uint16_t port = 0;
@@ -176,9 +178,11 @@ struct Proxy::Impl {
 
   asio::awaitable<void> listen();
   asio::awaitable<void> session(Worker& w, tcp::socket socket);
-  asio::awaitable<void> relay_websocket(Worker& w, beast::tcp_stream client, beast::flat_buffer& client_buffer,
-                                        http::request<http::string_body> req, store::ExchangeRow row,
-                                        Clock::time_point t0);
+  template <class ClientStream>
+  asio::awaitable<void> serve(Worker& w, ClientStream& client, const std::string& peer, std::uint64_t connection_id);
+  template <class ClientStream>
+  asio::awaitable<void> relay_websocket(Worker& w, ClientStream& client, http::request<http::string_body> req,
+                                        store::ExchangeRow row, Clock::time_point t0);
   void emit(store::ExchangeRow&& row) {
     bytes.fetch_add(static_cast<std::uint64_t>(row.request_body_size + row.response_body_size), std::memory_order_relaxed);
     if (sink(std::move(row))) exchanges.fetch_add(1, std::memory_order_relaxed);
@@ -207,7 +211,24 @@ asio::awaitable<void> Proxy::Impl::session(Worker& w, tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   auto remote = socket.remote_endpoint(ec);
   const std::string peer = ec ? std::string() : remote.address().to_string();
-  beast::tcp_stream client(std::move(socket));
+  if (!server_tls) {
+    beast::tcp_stream client(std::move(socket));
+    co_await serve(w, client, peer, connection_id);
+    co_return;
+  }
+  beast::ssl_stream<beast::tcp_stream> client(std::move(socket), *server_tls);
+  beast::get_lowest_layer(client).expires_after(std::chrono::seconds(10));
+  auto [hec] = co_await client.async_handshake(asio::ssl::stream_base::server, kTok);
+  if (hec) co_return;  // not TLS, or a client that gave up: nothing to record
+  co_await serve(w, client, peer, connection_id);
+}
+
+template <class ClientStream>
+asio::awaitable<void> Proxy::Impl::serve(Worker& w, ClientStream& client, const std::string& peer,
+                                         std::uint64_t connection_id) {
+  boost::system::error_code ec;
+  constexpr bool kClientTls = !std::is_same_v<ClientStream, beast::tcp_stream>;
+  auto& client_tcp = beast::get_lowest_layer(client);
   beast::flat_buffer client_buffer, upstream_buffer;
   std::vector<char> chunk(kRelayChunk);
   std::int64_t seq = 0;
@@ -219,7 +240,7 @@ asio::awaitable<void> Proxy::Impl::session(Worker& w, tcp::socket socket) {
     res.body() = std::move(body);
     res.keep_alive(keep_alive);
     res.prepare_payload();
-    client.expires_after(std::chrono::seconds(30));
+    client_tcp.expires_after(std::chrono::seconds(30));
     co_await http::async_write(client, res, kTok);
   };
 
@@ -227,7 +248,7 @@ asio::awaitable<void> Proxy::Impl::session(Worker& w, tcp::socket socket) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(kRequestBodyLimit);
-    client.expires_after(options.idle_timeout);
+    client_tcp.expires_after(options.idle_timeout);
     auto [rec, rn] = co_await http::async_read(client, client_buffer, parser, kTok);
     if (rec) {
       // A malformed request gets its answer and this connection closes; other clients go on.
@@ -245,6 +266,7 @@ asio::awaitable<void> Proxy::Impl::session(Worker& w, tcp::socket socket) {
     row.client_addr = peer;
     row.started_us = unix_micros();
     row.method = std::string(req.method_string());
+    row.scheme = kClientTls ? "https" : "http";
     row.http_version = req.version() == 10 ? "1.0" : "1.1";
     row.host = std::string(req[http::field::host]);
     std::string_view target = req.target();
@@ -269,7 +291,7 @@ asio::awaitable<void> Proxy::Impl::session(Worker& w, tcp::socket socket) {
     if (websocket::is_upgrade(req)) {
       // The connection becomes a WebSocket relay for the rest of its life; the exchange is stored
       // with its messages when it closes.
-      co_await relay_websocket(w, std::move(client), client_buffer, parser.release(), std::move(row), t0);
+      co_await relay_websocket(w, client, parser.release(), std::move(row), t0);
       w.in_flight.fetch_sub(1, std::memory_order_relaxed);
       co_return;
     }
@@ -288,7 +310,7 @@ asio::awaitable<void> Proxy::Impl::session(Worker& w, tcp::socket socket) {
     }
     out.set(http::field::host, up.host_header);
     out.set("X-Forwarded-For", forwarded_for.empty() ? peer : forwarded_for + ", " + peer);
-    if (out["X-Forwarded-Proto"].empty()) out.set("X-Forwarded-Proto", "http");
+    if (out["X-Forwarded-Proto"].empty()) out.set("X-Forwarded-Proto", kClientTls ? "https" : "http");
     if (!row.host.empty() && out["X-Forwarded-Host"].empty()) out.set("X-Forwarded-Host", row.host);
     out.body() = std::move(req.body());
     out.keep_alive(true);
@@ -362,7 +384,7 @@ asio::awaitable<void> Proxy::Impl::session(Worker& w, tcp::socket socket) {
       res.chunked(true);  // an until-close body goes to the client chunked, so its connection can stay
     res.keep_alive(client_keep_alive);
     http::response_serializer<http::buffer_body> sr{res};
-    client.expires_after(options.upstream_timeout);
+    client_tcp.expires_after(options.upstream_timeout);
     auto [cwe, cwn] = co_await http::async_write_header(client, sr, kTok);
     std::string stored;
     bool truncated = false;
@@ -389,7 +411,7 @@ asio::awaitable<void> Proxy::Impl::session(Worker& w, tcp::socket socket) {
         res.body().size = 0;
         res.body().more = false;
       }
-      client.expires_after(options.upstream_timeout);
+      client_tcp.expires_after(options.upstream_timeout);
       auto [wec2, wn2] = co_await http::async_write(client, sr, kTok);
       if (wec2 && wec2 != http::error::need_buffer) relay_ec = wec2;
     }
@@ -403,11 +425,11 @@ asio::awaitable<void> Proxy::Impl::session(Worker& w, tcp::socket socket) {
     w.in_flight.fetch_sub(1, std::memory_order_relaxed);
     if (relay_ec || !client_keep_alive) break;
   }
-  client.socket().shutdown(tcp::socket::shutdown_send, ec);
+  client_tcp.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
-asio::awaitable<void> Proxy::Impl::relay_websocket(Worker& w, beast::tcp_stream client,
-                                                   beast::flat_buffer& client_buffer,
+template <class ClientStream>
+asio::awaitable<void> Proxy::Impl::relay_websocket(Worker& w, ClientStream& client,
                                                    http::request<http::string_body> req, store::ExchangeRow row,
                                                    Clock::time_point t0) {
   constexpr std::size_t kMaxMessages = 100'000;  // stored per connection; the relay goes on past it
@@ -454,15 +476,15 @@ asio::awaitable<void> Proxy::Impl::relay_websocket(Worker& w, beast::tcp_stream 
     res.body() = boost::json::serialize(boost::json::object{{"error", "WebSocket upgrade failed"}, {"detail", *row.error}});
     res.keep_alive(false);
     res.prepare_payload();
-    client.expires_after(std::chrono::seconds(30));
+    beast::get_lowest_layer(client).expires_after(std::chrono::seconds(30));
     co_await http::async_write(client, res, kTok);
     row.total_us = micros(Clock::now() - t0);
     emit(std::move(row));
     co_return;
   }
 
-  client.expires_never();
-  websocket::stream<beast::tcp_stream> downstream(std::move(client));
+  beast::get_lowest_layer(client).expires_never();
+  websocket::stream<ClientStream&> downstream(client);
   downstream.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   // Hand over what the client sent past the upgrade request, if anything.
   auto [aec] = co_await downstream.async_accept(req, kTok);
@@ -473,7 +495,7 @@ asio::awaitable<void> Proxy::Impl::relay_websocket(Worker& w, beast::tcp_stream 
     emit(std::move(row));
     co_return;
   }
-  (void)client_buffer;  // a client sends no frame before it has the 101, so nothing waits there
+  // A client sends no frame before it has the 101, so nothing of it waits in the session's buffer.
   row.status = 101;
 
   // Two pumps, one per direction, on this thread; the first to end closes both.
@@ -490,8 +512,7 @@ asio::awaitable<void> Proxy::Impl::relay_websocket(Worker& w, beast::tcp_stream 
     m.payload = text ? redactor.body("", stored) : stored;
     row.ws_messages.push_back(std::move(m));
   };
-  auto pump = [&](websocket::stream<beast::tcp_stream>& from, websocket::stream<beast::tcp_stream>& to,
-                  std::string direction) -> asio::awaitable<void> {
+  auto pump = [&](auto& from, auto& to, std::string direction) -> asio::awaitable<void> {
     beast::flat_buffer buffer;
     for (;;) {
       auto [rec, n] = co_await from.async_read(buffer, kTok);
@@ -515,7 +536,7 @@ asio::awaitable<void> Proxy::Impl::relay_websocket(Worker& w, beast::tcp_stream 
   };
   std::atomic<int> pumps{2};
   auto finished = std::make_shared<asio::steady_timer>(w.ioc, Clock::time_point::max());
-  auto spawn = [&](websocket::stream<beast::tcp_stream>& a, websocket::stream<beast::tcp_stream>& b, const char* dir) {
+  auto spawn = [&](auto& a, auto& b, const char* dir) {
     asio::co_spawn(w.ioc, pump(a, b, dir), [&pumps, finished](std::exception_ptr) {
       if (--pumps == 0) finished->cancel();
     });
@@ -537,14 +558,49 @@ asio::awaitable<void> Proxy::Impl::relay_websocket(Worker& w, beast::tcp_stream 
 }
 
 Proxy::Proxy(ProxyOptions options, ExchangeSink sink)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(sink))) {}
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(sink))) {
+  // Everything that can be wrong with the input is found here, before anything is written.
+  auto& im = *impl_;
+  {
+    asio::io_context ctx;
+    tcp::resolver resolver(ctx);
+    boost::system::error_code ec;
+    im.upstream_endpoints = resolver.resolve(im.options.upstream.host, im.options.upstream.port, ec);
+    if (ec)
+      throw UsageError(fmt::format("cannot resolve the upstream {}: {}", im.options.upstream.url, ec.message()));
+  }
+  if (im.options.upstream.tls) {
+    im.tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    boost::system::error_code tec;
+    im.tls->set_default_verify_paths(tec);
+    if (!im.options.ca_file.empty()) {
+      im.tls->load_verify_file(im.options.ca_file, tec);
+      if (tec)
+        throw UsageError(fmt::format("--ca-file {}: cannot load certificates: {}", im.options.ca_file, tec.message()));
+    }
+    im.tls->set_verify_mode(im.options.insecure ? asio::ssl::verify_none : asio::ssl::verify_peer);
+  }
+  if (!im.options.tls_cert.empty() || !im.options.tls_key.empty()) {
+    if (im.options.tls_cert.empty() || im.options.tls_key.empty())
+      throw UsageError("--tls-cert and --tls-key go together: give both to listen with TLS");
+    im.server_tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    boost::system::error_code tec;
+    im.server_tls->use_certificate_chain_file(im.options.tls_cert, tec);
+    if (tec) throw UsageError(fmt::format("--tls-cert {}: {}", im.options.tls_cert, tec.message()));
+    im.server_tls->use_private_key_file(im.options.tls_key, asio::ssl::context::pem, tec);
+    if (tec) throw UsageError(fmt::format("--tls-key {}: {}", im.options.tls_key, tec.message()));
+  }
+}
+
+void Proxy::set_recording_id(std::int64_t id) { impl_->options.recording_id = id; }
 Proxy::~Proxy() { stop(std::chrono::milliseconds(0)); }
 
 std::uint16_t Proxy::port() const { return impl_->port; }
 std::string Proxy::url() const {
   const auto& host = impl_->options.listen.host;
   bool v6 = host.find(':') != std::string::npos;
-  return fmt::format("http://{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", impl_->port);
+  return fmt::format("{}://{}{}{}:{}", impl_->server_tls ? "https" : "http", v6 ? "[" : "", host, v6 ? "]" : "",
+                     impl_->port);
 }
 
 ProxyCounters Proxy::counters() const {
@@ -565,25 +621,6 @@ void Proxy::start() {
   auto& im = *impl_;
   if (im.running) return;
   net::raise_open_files_limit(1 << 18);
-  {
-    asio::io_context ctx;
-    tcp::resolver resolver(ctx);
-    boost::system::error_code ec;
-    im.upstream_endpoints = resolver.resolve(im.options.upstream.host, im.options.upstream.port, ec);
-    if (ec)
-      throw UsageError(fmt::format("cannot resolve the upstream {}: {}", im.options.upstream.url, ec.message()));
-  }
-  if (im.options.upstream.tls) {
-    im.tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-    boost::system::error_code tec;
-    im.tls->set_default_verify_paths(tec);
-    if (!im.options.ca_file.empty()) {
-      im.tls->load_verify_file(im.options.ca_file, tec);
-      if (tec)
-        throw UsageError(fmt::format("--ca-file {}: cannot load certificates: {}", im.options.ca_file, tec.message()));
-    }
-    im.tls->set_verify_mode(im.options.insecure ? asio::ssl::verify_none : asio::ssl::verify_peer);
-  }
   const unsigned threads = im.options.threads ? im.options.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) im.workers.push_back(std::make_unique<Worker>());
   const auto& ep = im.options.listen;

@@ -28,6 +28,7 @@ struct ProxyOptions {
   std::string redaction_key;  // random per recording
   bool insecure = false;      // https upstream: skip certificate verification
   std::string ca_file;        // https upstream: trust these certificates besides the system's
+  std::string tls_cert, tls_key;  // PEM files: clients speak TLS to the proxy
   std::int64_t recording_id = 0;
 };
 
@@ -44,11 +45,13 @@ struct ProxyCounters {
 
 class Proxy {
  public:
+  // Resolves the upstream and loads the TLS material: throws aria::UsageError when either fails.
   Proxy(ProxyOptions options, ExchangeSink sink);
   ~Proxy();
   Proxy(const Proxy&) = delete;
   Proxy& operator=(const Proxy&) = delete;
 
+  void set_recording_id(std::int64_t id);  // before start()
   void start();  // throws aria::RuntimeFailure when the address cannot be bound
   std::uint16_t port() const;
   std::string url() const;

@@ -34,10 +34,19 @@ int record(const RecordOptions& o) {
   po.threads = o.threads;
   po.insecure = o.insecure;
   po.ca_file = o.ca_file;
+  po.tls_cert = o.tls_cert;
+  po.tls_key = o.tls_key;
+  for (const auto& [flag, file] : {std::pair{"--tls-cert", o.tls_cert}, std::pair{"--tls-key", o.tls_key}})
+    if (!file.empty() && !std::filesystem::exists(file)) throw UsageError(fmt::format("{} {}: no such file", flag, file));
   if (!o.ca_file.empty() && !std::filesystem::exists(o.ca_file))
     throw UsageError(fmt::format("--ca-file {}: no such file", o.ca_file));
   std::random_device rd;
   for (int i = 0; i < 4; ++i) po.redaction_key += fmt::format("{:08x}", rd());
+
+  // The proxy checks the upstream and the TLS files before the store is opened; its sink reaches
+  // the writer, which exists once the store is open.
+  store::BatchWriter<store::ExchangeRow>* writer_ptr = nullptr;
+  Proxy proxy(po, [&writer_ptr](store::ExchangeRow&& row) { return writer_ptr->push(std::move(row)); });
 
   store::Database db(o.db_path);
   store::Database writer_db(o.db_path);  // the writer thread's own connection
@@ -52,28 +61,30 @@ int record(const RecordOptions& o) {
   start.config = json::serialize(json::object{{"max_body", o.max_body},
                                               {"redact_headers", rh},
                                               {"redact_fields", rf},
+                                              {"tls_listen", !o.tls_cert.empty()},
                                               {"upstream_timeout_s", std::chrono::duration<double>(o.upstream_timeout).count()},
                                               {"tool", "aria-harness 0.1.0"}});
   start.started_us = unix_micros();
-  po.recording_id = store::begin_recording(db, start);
+  const auto recording_id = store::begin_recording(db, start);
+  proxy.set_recording_id(recording_id);
 
   store::BatchWriterOptions wo;
   wo.capacity = o.queue;
   store::BatchWriter<store::ExchangeRow> writer(
       writer_db, [](store::Database& d, std::span<store::ExchangeRow> rows) { store::insert_exchanges(d, rows); }, wo);
+  writer_ptr = &writer;
   net::block_stop_signals();
-  Proxy proxy(po, [&writer](store::ExchangeRow&& row) { return writer.push(std::move(row)); });
   try {
     proxy.start();
   } catch (...) {
     writer.close();
-    store::end_recording(db, po.recording_id, {"interrupted", 0, 0, 0});
+    store::delete_recording(db, recording_id);  // it never recorded anything
     throw;
   }
   if (!o.quiet) {
     std::printf("aria-harness record: recording %lld into %s\n  listening on %s, forwarding to %s\n"
                 "  visitors by %s; secrets redacted; bodies stored up to %llu bytes\n  stop: Ctrl-C\n",
-                static_cast<long long>(po.recording_id), o.db_path.c_str(), proxy.url().c_str(),
+                static_cast<long long>(recording_id), o.db_path.c_str(), proxy.url().c_str(),
                 po.upstream.url.c_str(), po.visitor.describe().c_str(),
                 static_cast<unsigned long long>(o.max_body));
     std::fflush(stdout);
@@ -88,11 +99,11 @@ int record(const RecordOptions& o) {
   end.exchanges = static_cast<std::int64_t>(writer.written());
   end.dropped = static_cast<std::int64_t>(c.dropped + writer.failed());
   end.bytes = static_cast<std::int64_t>(c.bytes);
-  store::end_recording(db, po.recording_id, end);
+  store::end_recording(db, recording_id, end);
   if (!o.quiet) {
     std::printf("aria-harness record: stopped on %s; recording %lld: %llu exchanges stored, %llu visitors, "
                 "%.1f MB of bodies, %llu dropped, %llu upstream errors\n",
-                sig == SIGINT ? "SIGINT" : "SIGTERM", static_cast<long long>(po.recording_id),
+                sig == SIGINT ? "SIGINT" : "SIGTERM", static_cast<long long>(recording_id),
                 static_cast<unsigned long long>(writer.written()), static_cast<unsigned long long>(c.visitors),
                 static_cast<double>(c.bytes) / 1e6, static_cast<unsigned long long>(end.dropped),
                 static_cast<unsigned long long>(c.upstream_errors));

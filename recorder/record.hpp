@@ -20,6 +20,7 @@ struct RecordOptions {
   unsigned threads = 0;
   bool insecure = false;    // https upstream: skip certificate verification
   std::string ca_file;      // https upstream: extra trusted certificates (PEM)
+  std::string tls_cert, tls_key;  // listen with TLS
   std::size_t queue = 65536;  // exchanges waiting for the disk before new ones are dropped
   bool quiet = false;
 };

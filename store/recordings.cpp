@@ -23,6 +23,12 @@ void end_recording(const Database& db, std::int64_t id, const RecordingEnd& e) {
   q.run();
 }
 
+void delete_recording(const Database& db, std::int64_t id) {
+  auto q = db.prepare("DELETE FROM recordings WHERE id = ?1");
+  q.bind(1, id);
+  q.run();
+}
+
 void insert_exchanges(const Database& db, std::span<const ExchangeRow> rows) {
   auto q = db.prepare(
       "INSERT INTO exchanges (recording_id, visitor, connection_id, seq, client_addr, started_us, ttfb_us, total_us, "

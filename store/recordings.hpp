@@ -27,6 +27,8 @@ struct RecordingEnd {
   std::int64_t exchanges = 0, dropped = 0, bytes = 0;
 };
 void end_recording(const Database& db, std::int64_t recording_id, const RecordingEnd& end);
+// Removes a recording and its exchanges (one that never started recording).
+void delete_recording(const Database& db, std::int64_t recording_id);
 
 // One WebSocket message of an upgraded exchange.
 struct WsMessageRow {

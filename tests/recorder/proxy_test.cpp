@@ -21,6 +21,7 @@
 
 #include "mock/router.hpp"
 #include "mock/server.hpp"
+#include "core/errors.hpp"
 #include "net/client.hpp"
 
 #include <fmt/format.h>
@@ -335,18 +336,23 @@ TEST(Proxy, StreamedResponsesAreForwardedAsTheyArrive) {
   EXPECT_EQ(captured.rows[0].response_body, "data: one\n\ndata: two\n\n");
 }
 
+// A self-signed certificate for 127.0.0.1 in `dir`: cert.pem and key.pem.
+void make_certificate(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  auto cmd = fmt::format(
+      "cd {} && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 1 "
+      "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+      dir.string());
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+}
+
 // An https upstream: `openssl s_server -WWW` serving a file with a self-signed certificate for
 // 127.0.0.1, made for the test.
 class TlsUpstream {
  public:
   explicit TlsUpstream(const std::filesystem::path& dir) : dir_(dir) {
-    std::filesystem::create_directories(dir_);
+    make_certificate(dir_);
     std::ofstream(dir_ / "hello.json") << R"({"hello":"tls"})";
-    auto cmd = fmt::format(
-        "cd {} && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 1 "
-        "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
-        dir_.string());
-    EXPECT_EQ(std::system(cmd.c_str()), 0);
     port_ = free_port();
     pid_ = fork();
     if (pid_ == 0) {
@@ -424,6 +430,53 @@ TEST(Proxy, HttpsUpstreamIsVerifiedUnlessToldOtherwise) {
   EXPECT_EQ(fetch(po).status, 200);
   ASSERT_EQ(captured.rows.size(), 3u);
   EXPECT_EQ(captured.rows[1].response_body, R"({"hello":"tls"})");
+}
+
+TEST(Proxy, ListensWithTlsWhenGivenACertificate) {
+  const auto dir = std::filesystem::temp_directory_path() / ("aria-tls-listen-" + std::to_string(getpid()));
+  make_certificate(dir);
+  mock::Server upstream(mock_options());
+  upstream.start();
+  Captured inner_rows, outer_rows;
+  // client --http--> outer --https, verified--> inner (TLS listener) --http--> stand-in
+  auto inner_options = proxy_options(upstream.url());
+  inner_options.tls_cert = (dir / "cert.pem").string();
+  inner_options.tls_key = (dir / "key.pem").string();
+  Proxy inner(inner_options, inner_rows.sink());
+  inner.start();
+  EXPECT_TRUE(inner.url().starts_with("https://"));
+  auto outer_options = proxy_options(inner.url());
+  outer_options.ca_file = (dir / "cert.pem").string();
+  Proxy outer(outer_options, outer_rows.sink());
+  outer.start();
+  net::HttpClient c("127.0.0.1", outer.port());
+  auto r = c.get("/api/health");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("healthy"), std::string::npos);
+  // A plain-HTTP client at the TLS listener gets nowhere, and nothing is recorded for it.
+  net::HttpClient plain("127.0.0.1", inner.port(), 2000ms);
+  EXPECT_THROW(plain.get("/api/health"), std::exception);
+  outer.stop();
+  inner.stop();
+  ASSERT_EQ(inner_rows.rows.size(), 1u);
+  EXPECT_EQ(inner_rows.rows[0].scheme, "https");
+  EXPECT_EQ(inner_rows.rows[0].response_body, r.body);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Proxy, BadTlsMaterialIsAUsageError) {
+  mock::Server upstream(mock_options());
+  upstream.start();
+  Captured rows;
+  auto o = proxy_options(upstream.url());
+  o.tls_cert = "/nonexistent/cert.pem";
+  o.tls_key = "/nonexistent/key.pem";
+  EXPECT_THROW(Proxy(o, rows.sink()), UsageError);
+  o.tls_key.clear();
+  EXPECT_THROW(Proxy(o, rows.sink()), UsageError);
+  auto u = proxy_options("https://127.0.0.1:1");
+  u.ca_file = "/nonexistent/ca.pem";
+  EXPECT_THROW(Proxy(u, rows.sink()), UsageError);
 }
 
 TEST(Proxy, StoppingClosesOpenWebSocketsAndStoresThem) {
