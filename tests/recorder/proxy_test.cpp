@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -462,6 +463,38 @@ TEST(Proxy, ListensWithTlsWhenGivenACertificate) {
   EXPECT_EQ(inner_rows.rows[0].scheme, "https");
   EXPECT_EQ(inner_rows.rows[0].response_body, r.body);
   std::filesystem::remove_all(dir);
+}
+
+TEST(Proxy, AnUpstreamThatResetsMidBodyIsStoredWithItsError) {
+  auto o = mock_options();
+  o.faults.drop_rate = 1;
+  mock::Server upstream(o);
+  upstream.start();
+  Captured captured;
+  Proxy proxy(proxy_options(upstream.url()), captured.sink());
+  proxy.start();
+  net::HttpClient c("127.0.0.1", proxy.port());
+  EXPECT_THROW(c.get("/dashboard"), std::exception);  // the client sees the cut too
+  net::HttpClient again("127.0.0.1", proxy.port());
+  EXPECT_THROW(again.get("/dashboard"), std::exception);  // and the proxy still serves
+  proxy.stop();
+  ASSERT_EQ(captured.rows.size(), 2u);
+  ASSERT_TRUE(captured.rows[0].error);
+  EXPECT_NE(captured.rows[0].error->find("relaying the response failed"), std::string::npos);
+  EXPECT_LT(captured.rows[0].response_body_size, 125'000);
+}
+
+TEST(Proxy, ExchangesTheSinkRefusesAreCountedAsDropped) {
+  mock::Server upstream(mock_options());
+  upstream.start();
+  std::atomic<int> offered{0};
+  Proxy proxy(proxy_options(upstream.url()), [&offered](store::ExchangeRow&&) { return ++offered % 2 == 0; });
+  proxy.start();
+  net::HttpClient c("127.0.0.1", proxy.port());
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(c.get("/api/health").status, 200);  // clients never notice
+  proxy.stop();
+  EXPECT_EQ(proxy.counters().dropped, 5u);
+  EXPECT_EQ(proxy.counters().exchanges, 5u);
 }
 
 TEST(Proxy, BadTlsMaterialIsAUsageError) {
