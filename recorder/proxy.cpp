@@ -1,6 +1,8 @@
 #include "recorder/proxy.hpp"
 
+#include <array>
 #include <atomic>
+#include <span>
 #include <cstdio>
 #include <deque>
 #include <functional>
@@ -19,6 +21,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -30,6 +33,7 @@
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
+#include "core/text.hpp"
 #include "net/system.hpp"
 
 namespace aria::recorder {
@@ -66,12 +70,21 @@ int status_for_read_error(const boost::system::error_code& ec) {
   return 400;
 }
 
+// [["Name","value"],...] in wire order, secrets redacted.
 template <class Fields>
 std::string headers_json(const Fields& fields, const Redactor& redactor) {
-  boost::json::array out;
-  for (const auto& f : fields)
-    out.push_back(boost::json::array{f.name_string(), redactor.header_value(f.name_string(), f.value())});
-  return boost::json::serialize(out);
+  std::string out = "[";
+  for (const auto& f : fields) {
+    if (out.size() > 1) out += ',';
+    out += "[\"";
+    json_escape(out, f.name_string());
+    out += "\",\"";
+    if (redactor.is_secret_header(f.name_string())) json_escape(out, redactor.marker(f.value()));
+    else json_escape(out, f.value());
+    out += "\"]";
+  }
+  out += ']';
+  return out;
 }
 
 void append_capped(std::string& stored, bool& truncated, std::string_view data, std::uint64_t cap) {
@@ -109,9 +122,9 @@ class UpstreamConn {
     }
     co_return boost::system::error_code{};
   }
-  template <class Message>
-  asio::awaitable<boost::system::error_code> write(Message& m) {
-    co_return co_await std::visit([&m](auto& s) { return write_on(s, m); }, stream_);
+  template <class Buffers>
+  asio::awaitable<boost::system::error_code> write(const Buffers& b) {
+    co_return co_await std::visit([&b](auto& s) { return write_on(s, b); }, stream_);
   }
   template <class Parser>
   asio::awaitable<boost::system::error_code> read_header(beast::flat_buffer& b, Parser& p) {
@@ -123,9 +136,9 @@ class UpstreamConn {
   }
 
  private:
-  template <class S, class M>
-  static asio::awaitable<boost::system::error_code> write_on(S& s, M& m) {
-    auto [ec, n] = co_await http::async_write(s, m, kTok);
+  template <class S, class Buffers>
+  static asio::awaitable<boost::system::error_code> write_on(S& s, const Buffers& b) {
+    auto [ec, n] = co_await asio::async_write(s, b, kTok);
     co_return ec;
   }
   template <class S, class P>
@@ -231,6 +244,7 @@ asio::awaitable<void> Proxy::Impl::serve(Worker& w, ClientStream& client, const 
   auto& client_tcp = beast::get_lowest_layer(client);
   beast::flat_buffer client_buffer, upstream_buffer;
   std::vector<char> chunk(kRelayChunk);
+  std::string request_head, response_head;  // reused by every exchange on this connection
   std::int64_t seq = 0;
   const auto& up = options.upstream;
 
@@ -296,25 +310,46 @@ asio::awaitable<void> Proxy::Impl::serve(Worker& w, ClientStream& client, const 
       co_return;
     }
 
-    // The request as the upstream sees it.
-    http::request<http::string_body> out{req.method(), req.target(), 11};
-    if (req.method() == http::verb::unknown) out.method_string(req.method_string());
-    std::string forwarded_for;
+    // The request as the upstream sees it, written by hand into a buffer the connection keeps.
+    std::string& out = request_head;
+    out.clear();
+    out += req.method_string();
+    out += ' ';
+    out += req.target();
+    out += " HTTP/1.1\r\nHost: ";
+    out += up.host_header;
+    out += "\r\n";
+    std::string_view forwarded_for, forwarded_proto, forwarded_host;
     for (const auto& f : req) {
-      if (hop_by_hop(f.name_string()) || f.name() == http::field::host) continue;
-      if (beast::iequals(f.name_string(), "x-forwarded-for")) {
-        forwarded_for = std::string(f.value());
-        continue;
+      const auto name = f.name_string();
+      if (hop_by_hop(name) || f.name() == http::field::host || f.name() == http::field::content_length) continue;
+      if (beast::iequals(name, "x-forwarded-for")) forwarded_for = f.value();
+      else if (beast::iequals(name, "x-forwarded-proto")) forwarded_proto = f.value();
+      else if (beast::iequals(name, "x-forwarded-host")) forwarded_host = f.value();
+      else {
+        out += name;
+        out += ": ";
+        out += f.value();
+        out += "\r\n";
       }
-      out.insert(f.name_string(), f.value());
     }
-    out.set(http::field::host, up.host_header);
-    out.set("X-Forwarded-For", forwarded_for.empty() ? peer : forwarded_for + ", " + peer);
-    if (out["X-Forwarded-Proto"].empty()) out.set("X-Forwarded-Proto", kClientTls ? "https" : "http");
-    if (!row.host.empty() && out["X-Forwarded-Host"].empty()) out.set("X-Forwarded-Host", row.host);
-    out.body() = std::move(req.body());
-    out.keep_alive(true);
-    out.prepare_payload();
+    out += "X-Forwarded-For: ";
+    if (!forwarded_for.empty()) (out += forwarded_for) += ", ";
+    out += peer;
+    out += "\r\nX-Forwarded-Proto: ";
+    out += forwarded_proto.empty() ? std::string_view(kClientTls ? "https" : "http") : forwarded_proto;
+    out += "\r\n";
+    if (!forwarded_host.empty() || !row.host.empty()) {
+      out += "X-Forwarded-Host: ";
+      out += forwarded_host.empty() ? std::string_view(row.host) : forwarded_host;
+      out += "\r\n";
+    }
+    const auto& request_body = req.body();
+    if (!request_body.empty() || req.method() == http::verb::post || req.method() == http::verb::put ||
+        req.method() == http::verb::patch)
+      fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", request_body.size());
+    out += "\r\n";
+    const std::array<asio::const_buffer, 2> upstream_request{asio::buffer(out), asio::buffer(request_body)};
 
     // Send it on a kept-alive upstream connection, or a new one; a stale one is retried once.
     std::optional<UpstreamConn> upstream;
@@ -335,7 +370,7 @@ asio::awaitable<void> Proxy::Impl::serve(Worker& w, ClientStream& client, const 
       if (!uec) {
         upstream_buffer.clear();
         upstream->tcp().expires_after(options.upstream_timeout);
-        uec = co_await upstream->write(out);
+        uec = co_await upstream->write(upstream_request);
         if (!uec) {
           rp.emplace();
           rp->body_limit(boost::none);
@@ -370,51 +405,81 @@ asio::awaitable<void> Proxy::Impl::serve(Worker& w, ClientStream& client, const 
     }
     row.ttfb_us = micros(Clock::now() - t0);
 
-    // Relay the response as it arrives: the header, then each piece of the body.
+    // Relay the response as it arrives: the header block (written by hand), then each piece of the
+    // body as the upstream sends it, chunk-encoded when its length is not known in advance.
     auto& res = rp->get();
     row.status = res.result_int();
     row.response_headers = headers_json(res, redactor);
     const std::string content_type(res[http::field::content_type]);
     const bool upstream_keep_alive = res.keep_alive();
-    for (auto it = res.begin(); it != res.end();) {
-      bool drop = hop_by_hop(it->name_string()) && !beast::iequals(it->name_string(), "transfer-encoding");
-      it = drop ? res.erase(it) : std::next(it);
+    const bool has_length = res.has_content_length() && !res.chunked();
+    const bool no_body = rp->is_done() || req.method() == http::verb::head;
+    bool keep_client = client_keep_alive;
+    bool chunked_out = !has_length && !no_body;
+    if (chunked_out && req.version() == 10) {  // HTTP/1.0 knows no chunks: the body ends with the connection
+      chunked_out = false;
+      keep_client = false;
     }
-    if (!res.has_content_length() && !res.chunked() && !rp->is_done() && req.method() != http::verb::head)
-      res.chunked(true);  // an until-close body goes to the client chunked, so its connection can stay
-    res.keep_alive(client_keep_alive);
-    http::response_serializer<http::buffer_body> sr{res};
-    client_tcp.expires_after(options.upstream_timeout);
-    auto [cwe, cwn] = co_await http::async_write_header(client, sr, kTok);
+    std::string& head = response_head;
+    head.clear();
+    fmt::format_to(std::back_inserter(head), "HTTP/1.{} {} {}\r\n", req.version() == 10 ? 0 : 1, res.result_int(),
+                   res.reason().empty() ? http::obsolete_reason(res.result()) : res.reason());
+    for (const auto& f : res) {
+      if (hop_by_hop(f.name_string())) continue;
+      if (f.name() == http::field::content_length && !has_length && !no_body) continue;
+      head += f.name_string();
+      head += ": ";
+      head += f.value();
+      head += "\r\n";
+    }
+    if (chunked_out) head += "Transfer-Encoding: chunked\r\n";
+    if (!keep_client) head += "Connection: close\r\n";
+    else if (req.version() == 10) head += "Connection: keep-alive\r\n";
+    head += "\r\n";
+
     std::string stored;
     bool truncated = false;
     std::uint64_t body_bytes = 0;
-    boost::system::error_code relay_ec = cwe;
-    while (!relay_ec && !sr.is_done()) {
-      if (!rp->is_done()) {
-        res.body().data = chunk.data();
-        res.body().size = chunk.size();
-        upstream->tcp().expires_after(options.upstream_timeout);
-        auto rec2 = co_await upstream->read_some(upstream_buffer, *rp);
-        if (rec2 && rec2 != http::error::need_buffer) {
-          relay_ec = rec2;
-          break;
-        }
-        const auto got = chunk.size() - res.body().size;
-        append_capped(stored, truncated, std::string_view(chunk.data(), got), options.max_body);
-        body_bytes += got;
-        res.body().data = got ? chunk.data() : nullptr;
-        res.body().size = got;
-        res.body().more = !rp->is_done();
-      } else {
-        res.body().data = nullptr;
-        res.body().size = 0;
-        res.body().more = false;
+    boost::system::error_code relay_ec;
+    bool head_sent = false;
+    // Sends the header block (once) and `data`, framed, in one gathered write.
+    auto send = [&](std::string_view data, bool last) -> asio::awaitable<boost::system::error_code> {
+      std::array<asio::const_buffer, 5> parts{};
+      std::size_t n = 0;
+      if (!head_sent) parts[n++] = asio::buffer(head);
+      char size_line[24];
+      std::size_t size_len = 0;
+      if (chunked_out && !data.empty()) {
+        size_len = static_cast<std::size_t>(fmt::format_to(size_line, "{:x}\r\n", data.size()) - size_line);
+        parts[n++] = asio::buffer(size_line, size_len);
       }
+      if (!data.empty()) parts[n++] = asio::buffer(data.data(), data.size());
+      if (chunked_out && !data.empty()) parts[n++] = asio::buffer("\r\n", 2);
+      if (chunked_out && last) parts[n++] = asio::buffer("0\r\n\r\n", 5);
+      head_sent = true;
       client_tcp.expires_after(options.upstream_timeout);
-      auto [wec2, wn2] = co_await http::async_write(client, sr, kTok);
-      if (wec2 && wec2 != http::error::need_buffer) relay_ec = wec2;
+      auto [wec, wn] = co_await asio::async_write(client, std::span(parts.data(), n), kTok);
+      co_return wec;
+    };
+    // A body already on hand goes out with the header in one write; a body still to come (a
+    // stream) must not hold the header back.
+    if (!no_body && upstream_buffer.size() == 0) relay_ec = co_await send({}, false);
+    while (!relay_ec && !no_body && !rp->is_done()) {
+      res.body().data = chunk.data();
+      res.body().size = chunk.size();
+      upstream->tcp().expires_after(options.upstream_timeout);
+      auto rec2 = co_await upstream->read_some(upstream_buffer, *rp);
+      if (rec2 && rec2 != http::error::need_buffer) {
+        relay_ec = rec2;
+        break;
+      }
+      const auto got = chunk.size() - res.body().size;
+      const std::string_view piece(chunk.data(), got);
+      append_capped(stored, truncated, piece, options.max_body);
+      body_bytes += got;
+      if (got || rp->is_done() || !head_sent) relay_ec = co_await send(piece, rp->is_done());
     }
+    if (!relay_ec && !head_sent) relay_ec = co_await send({}, !no_body);
     row.total_us = micros(Clock::now() - t0);
     row.response_body_size = static_cast<std::int64_t>(body_bytes);
     row.response_body = redactor.body(content_type, stored);
@@ -423,7 +488,7 @@ asio::awaitable<void> Proxy::Impl::serve(Worker& w, ClientStream& client, const 
     if (!relay_ec && upstream_keep_alive && rp->is_done()) w.idle_upstreams.push_back(std::move(*upstream));
     emit(std::move(row));
     w.in_flight.fetch_sub(1, std::memory_order_relaxed);
-    if (relay_ec || !client_keep_alive) break;
+    if (relay_ec || !keep_client) break;
   }
   client_tcp.socket().shutdown(tcp::socket::shutdown_send, ec);
 }

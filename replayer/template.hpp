@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/text.hpp"
+
 namespace aria::replayer {
 
 using Vars = std::unordered_map<std::string, std::string>;
@@ -46,9 +48,7 @@ class Template {
   Escape escape_ = Escape::none;
 };
 
-// Percent-encodes a query component (RFC 3986 unreserved characters stay).
-void url_encode(std::string& out, std::string_view text);
-// Escapes text for the inside of a JSON string.
-void json_escape(std::string& out, std::string_view text);
+using aria::json_escape;
+using aria::url_encode;
 
 }  // namespace aria::replayer
