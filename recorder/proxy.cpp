@@ -287,8 +287,14 @@ asio::awaitable<void> Proxy::Impl::serve(Worker& w, ClientStream& client, const 
     auto qmark = target.find('?');
     row.path = std::string(target.substr(0, qmark));
     row.query = qmark == std::string_view::npos ? std::string() : redactor.query(target.substr(qmark + 1));
+    // Only the headers a visitor can be told by are copied out.
     RawHeaders raw;
-    for (const auto& f : req) raw.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    for (const auto& f : req) {
+      const auto name = f.name_string();
+      if (f.name() == http::field::cookie || f.name() == http::field::authorization ||
+          beast::iequals(name, "x-api-key") || (!options.visitor.name.empty() && beast::iequals(name, options.visitor.name)))
+        raw.emplace_back(std::string(name), std::string(f.value()));
+    }
     row.visitor = identify_visitor(options.visitor, raw, connection_id, redactor);
     w.visitors.insert(row.visitor);
     row.request_headers = headers_json(req, redactor);
