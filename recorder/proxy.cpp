@@ -49,7 +49,7 @@ namespace {
 constexpr auto kTok = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHeaderLimit = 16 * 1024;
 constexpr std::uint64_t kRequestBodyLimit = 64ull * 1024 * 1024;
-constexpr std::size_t kRelayChunk = 64 * 1024;
+constexpr std::size_t kRelayChunk = 16 * 1024;  // a body piece; the read buffer is as large
 
 std::int64_t micros(Clock::duration d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); }
 
@@ -243,7 +243,7 @@ asio::awaitable<void> Proxy::Impl::serve(Worker& w, ClientStream& client, const 
   constexpr bool kClientTls = !std::is_same_v<ClientStream, beast::tcp_stream>;
   auto& client_tcp = beast::get_lowest_layer(client);
   beast::flat_buffer client_buffer, upstream_buffer;
-  std::vector<char> chunk(kRelayChunk);
+  std::vector<char> chunk;  // allocated on the first exchange: idle connections stay small
   std::string request_head, response_head;  // reused by every exchange on this connection
   std::int64_t seq = 0;
   const auto& up = options.upstream;
@@ -271,6 +271,10 @@ asio::awaitable<void> Proxy::Impl::serve(Worker& w, ClientStream& client, const 
       break;
     }
     w.in_flight.fetch_add(1, std::memory_order_relaxed);
+    if (chunk.empty()) {
+      chunk.resize(kRelayChunk);
+      upstream_buffer.reserve(kRelayChunk);  // Beast reads no more than the free space: 512 bytes by default
+    }
     auto& req = parser.get();
     const auto t0 = Clock::now();
     store::ExchangeRow row;
@@ -364,7 +368,8 @@ asio::awaitable<void> Proxy::Impl::serve(Worker& w, ClientStream& client, const 
     bool connect_failed = false;
     for (int attempt = 0; attempt < 2; ++attempt) {
       bool reused = false;
-      if (!w.idle_upstreams.empty()) {
+      // A retry always gets a fresh connection: the pooled ones idled as long as the stale one.
+      if (attempt == 0 && !w.idle_upstreams.empty()) {
         upstream.emplace(std::move(w.idle_upstreams.back()));
         w.idle_upstreams.pop_back();
         reused = true;
@@ -390,6 +395,7 @@ asio::awaitable<void> Proxy::Impl::serve(Worker& w, ClientStream& client, const 
       if (!uec || !stale) break;
       upstream.reset();
       rp.reset();
+      w.idle_upstreams.clear();
     }
     if (uec) {
       // The upstream refused, reset or timed out: the client gets a 502 or 504 that says so.

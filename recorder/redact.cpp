@@ -66,6 +66,16 @@ bool Redactor::is_secret_field(std::string_view name) const {
   // Credentials by name: a word password, passwd, pwd, passphrase, secret, token or apikey, or the
   // pairs "api key" and "private key". Counts such as input_tokens are not secrets.
   static const char* const kSecretWords[] = {"password", "passwd", "pwd", "passphrase", "secret", "token", "apikey"};
+  // Most names hold none of these letters at all: answer them without splitting into words.
+  auto icontains = [name](std::string_view needle) {
+    return std::search(name.begin(), name.end(), needle.begin(), needle.end(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           }) != name.end();
+  };
+  bool candidate = icontains("pass") || icontains("pwd") || icontains("secret") || icontains("token") ||
+                   icontains("key");
+  for (const auto& f : fields_) candidate = candidate || icontains(f);
+  if (!candidate) return false;
   auto words = name_words(name);
   for (std::size_t i = 0; i < words.size(); ++i) {
     for (auto* s : kSecretWords)
@@ -114,7 +124,10 @@ std::string Redactor::json_text(std::string_view t) const {
   };
   while (i < t.size()) {
     if (t[i] != '"') {
-      out += t[i++];
+      auto next = t.find('"', i);  // copy the run up to the next string at once
+      if (next == std::string_view::npos) next = t.size();
+      out.append(t.substr(i, next - i));
+      i = next;
       continue;
     }
     auto end = read_string(i);

@@ -484,6 +484,29 @@ TEST(Proxy, AnUpstreamThatResetsMidBodyIsStoredWithItsError) {
   EXPECT_LT(captured.rows[0].response_body_size, 125'000);
 }
 
+TEST(Proxy, PooledConnectionsTheUpstreamClosedAreNotAnError) {
+  auto o = mock_options();
+  o.idle_timeout = 300ms;  // the upstream closes idle keep-alive connections quickly
+  mock::Server upstream(o);
+  upstream.start();
+  Captured captured;
+  auto po = proxy_options(upstream.url());
+  po.threads = 1;  // one pool holds every upstream connection
+  Proxy proxy(po, captured.sink());
+  proxy.start();
+  {
+    // Several clients at once leave several connections in the pool.
+    std::vector<std::thread> clients;
+    for (int i = 0; i < 4; ++i)
+      clients.emplace_back([&] { net::HttpClient("127.0.0.1", proxy.port()).post_json("/api/chat", "{}"); });
+    for (auto& t : clients) t.join();
+  }
+  std::this_thread::sleep_for(700ms);  // the upstream has closed them all by now
+  net::HttpClient c("127.0.0.1", proxy.port());
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(c.get("/api/health").status, 200) << i;
+  proxy.stop();
+}
+
 TEST(Proxy, ExchangesTheSinkRefusesAreCountedAsDropped) {
   mock::Server upstream(mock_options());
   upstream.start();
