@@ -25,6 +25,7 @@
 
 #include "core/errors.hpp"
 #include "mock/router.hpp"
+#include "net/http_errors.hpp"
 #include "net/system.hpp"
 
 namespace aria::mock {
@@ -48,15 +49,6 @@ std::string_view usable_correlation_id(std::string_view id) {
   for (char c : id)
     if (c < 0x21 || c > 0x7e) return {};
   return id;
-}
-
-// The status to answer a failed read with, or 0 when the client just went away or idled out.
-int status_for_read_error(const boost::system::error_code& ec) {
-  if (ec.category() != beast::http::make_error_code(http::error::end_of_stream).category()) return 0;
-  if (ec == http::error::end_of_stream || ec == http::error::partial_message) return 0;
-  if (ec == http::error::header_limit) return 431;
-  if (ec == http::error::body_limit) return 413;
-  return 400;
 }
 
 }  // namespace
@@ -147,7 +139,7 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     stream.expires_after(options.idle_timeout);
     auto [rec, n] = co_await http::async_read(stream, buffer, parser, kTok);
     if (rec) {
-      if (int status = status_for_read_error(rec)) {
+      if (int status = net::status_for_read_error(rec)) {
         // A malformed request: say so and close; other clients are untouched.
         http::response<http::string_body> bad{static_cast<http::status>(status), 11};
         bad.set(http::field::server, "aria-mock");

@@ -34,6 +34,7 @@
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "core/text.hpp"
+#include "net/http_errors.hpp"
 #include "net/system.hpp"
 
 namespace aria::recorder {
@@ -59,15 +60,6 @@ bool hop_by_hop(std::string_view name) {
                  "trailer", "transfer-encoding", "upgrade"})
     if (beast::iequals(name, h)) return true;
   return false;
-}
-
-// The status a failed client read is answered with, or 0 when the client just went away.
-int status_for_read_error(const boost::system::error_code& ec) {
-  if (ec.category() != http::make_error_code(http::error::end_of_stream).category()) return 0;
-  if (ec == http::error::end_of_stream || ec == http::error::partial_message) return 0;
-  if (ec == http::error::header_limit) return 431;
-  if (ec == http::error::body_limit) return 413;
-  return 400;
 }
 
 // [["Name","value"],...] in wire order, secrets redacted.
@@ -266,7 +258,7 @@ asio::awaitable<void> Proxy::Impl::serve(Worker& w, ClientStream& client, const 
     auto [rec, rn] = co_await http::async_read(client, client_buffer, parser, kTok);
     if (rec) {
       // A malformed request gets its answer and this connection closes; other clients go on.
-      if (int status = status_for_read_error(rec))
+      if (int status = net::status_for_read_error(rec))
         co_await answer(status, fmt::format(R"({{"error":"{}"}})", rec.message()), false);
       break;
     }
