@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,12 @@ class Redactor {
   std::string key_;
   std::vector<std::string> headers_;  // lower case
   std::vector<std::string> fields_;   // lower case
+  // The first two letters of every word is_secret_field() looks for (bit b of prefixes_[a] for
+  // letters a, b): a quick "certainly not" for most names. A field that does not start with two
+  // letters makes every name a candidate.
+  std::array<std::uint32_t, 26> prefixes_{};
+  bool every_name_a_candidate_ = false;
+  void add_prefix(std::string_view lower_needle);
 };
 
 }  // namespace aria::recorder

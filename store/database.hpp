@@ -40,6 +40,10 @@ class Statement {
   Statement& bind_blob(int index, std::span<const std::byte> data);  // BLOB, copied by SQLite
   Statement& bind_blob(int index, std::string_view data);
   Statement& bind_null(int index);
+  // Not copied: the bytes must stay alive and unchanged until the statement is reset or runs
+  // again (for large values written in a loop, such as recorded bodies).
+  Statement& bind_borrowed(int index, std::string_view text);
+  Statement& bind_blob_borrowed(int index, std::string_view data);
   template <class T>
   Statement& bind(int index, const std::optional<T>& value) {
     return value ? bind(index, *value) : bind_null(index);

@@ -36,16 +36,16 @@ void insert_exchanges(const Database& db, std::span<const ExchangeRow> rows) {
       "request_body_truncated, status, response_headers, response_body, response_body_size, "
       "response_body_truncated, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
       "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)");
-  for (const auto& r : rows) {
+  for (const auto& r : rows) {  // the rows outlive each run(): their large values are not copied
     q.bind(1, r.recording_id).bind(2, r.visitor).bind(3, r.connection_id).bind(4, r.seq).bind(5, r.client_addr);
     q.bind(6, r.started_us).bind(7, r.ttfb_us).bind(8, r.total_us).bind(9, r.method).bind(10, r.scheme);
-    q.bind(11, r.host).bind(12, r.path).bind(13, r.query).bind(14, r.http_version).bind(15, r.request_headers);
+    q.bind(11, r.host).bind(12, r.path).bind(13, r.query).bind(14, r.http_version).bind_borrowed(15, r.request_headers);
     if (r.request_body.empty()) q.bind_null(16);
-    else q.bind_blob(16, r.request_body);
+    else q.bind_blob_borrowed(16, r.request_body);
     q.bind(17, r.request_body_size).bind(18, r.request_body_truncated ? 1 : 0).bind(19, r.status);
-    q.bind(20, r.response_headers);
+    q.bind_borrowed(20, r.response_headers);
     if (r.response_body.empty()) q.bind_null(21);
-    else q.bind_blob(21, r.response_body);
+    else q.bind_blob_borrowed(21, r.response_body);
     q.bind(22, r.response_body_size).bind(23, r.response_body_truncated ? 1 : 0).bind(24, r.error);
     q.run();
     if (r.ws_messages.empty()) continue;

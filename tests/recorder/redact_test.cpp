@@ -97,5 +97,26 @@ TEST(Visitor, RulesAndFallbacks) {
   EXPECT_THROW(VisitorRule::parse("cookie:"), UsageError);
 }
 
+TEST(Redactor, JsonStringSecretsHashWithoutTheirQuotes) {
+  Redactor r("k");
+  // The same secret in a body and in a header gives the same marker, so it can be correlated.
+  auto out = r.json_text(R"({"token":"abc","n":1})");
+  EXPECT_EQ(out, R"({"token":")" + r.marker("abc") + R"(","n":1})");
+  EXPECT_EQ(r.header_value("X-API-Key", "abc"), r.marker("abc"));
+  // A text with no secret comes back byte for byte, whatever its shape.
+  for (std::string_view plain : {R"({"agents":[{"id":"a-1","name":"x \"y\" z","status":"idle"}],"count":1})",
+                                 R"(["key","pass",{"keyword":"token"}])", R"({"a":"b\\","c":"d"})", "", "\"", "{\"a\":"})
+    EXPECT_EQ(r.json_text(plain), plain);
+}
+
+TEST(Redactor, AddedFieldsAreFoundAtAnyLength) {
+  Redactor r("k");
+  r.add_field("x");  // one letter: every name is looked at
+  EXPECT_EQ(r.json_text(R"({"x":"v1","y":"v2"})").find("v1"), std::string::npos);
+  r.add_field("ssn");
+  EXPECT_TRUE(r.is_secret_field("user_SSN"));
+  EXPECT_FALSE(r.is_secret_field("session"));
+}
+
 }  // namespace
 }  // namespace aria::recorder

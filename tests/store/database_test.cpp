@@ -99,6 +99,7 @@ TEST(OpenStore, NewFileIsCreatedAtNewestVersionWithEveryTableInWalMode) {
     EXPECT_EQ(pragma_text(db, "PRAGMA journal_mode"), "wal");
     EXPECT_EQ(pragma_text(db, "PRAGMA foreign_keys"), "1");
     EXPECT_EQ(pragma_text(db, "PRAGMA synchronous"), "1");  // NORMAL
+    EXPECT_EQ(pragma_text(db, "PRAGMA page_size"), "16384");  // fewer, larger WAL writes
   }
   EXPECT_TRUE(exists(path));
   EXPECT_FALSE(exists(path + "-wal"));  // the last close checkpoints and removes it

@@ -25,6 +25,26 @@ Database open_memory() {
   return Database(":memory:", options);
 }
 
+TEST(Statement, BorrowedTextAndBlobAreStoredAsBound) {
+  Database db = open_memory();
+  auto insert = db.prepare("INSERT INTO vals (i, t, b) VALUES (?1, ?2, ?3)");
+  std::string text = "first text", blob("\x00\x01first", 7);
+  insert.bind(1, 1).bind_borrowed(2, text).bind_blob_borrowed(3, blob).run();
+  text = "second", blob = std::string("\x02second", 7);  // the old bytes are gone after run()
+  insert.bind(1, 2).bind_borrowed(2, text).bind_blob_borrowed(3, blob).run();
+  insert.bind(1, 3).bind_borrowed(2, std::string_view()).bind_blob_borrowed(3, std::string_view()).run();
+  auto q = db.prepare("SELECT t, b, typeof(t), typeof(b) FROM vals ORDER BY i");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.text(0), "first text");
+  EXPECT_EQ(q.blob(1), std::string("\x00\x01first", 7));
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.text(0), "second");
+  EXPECT_EQ(q.blob(1), std::string("\x02second", 7));
+  ASSERT_TRUE(q.step());  // empty views are empty values, not NULL
+  EXPECT_EQ(q.text(2), "text");
+  EXPECT_EQ(q.text(3), "blob");
+}
+
 TEST(Statement, BindAndReadEveryTypeRoundTrip) {
   Database db = open_memory();
   const std::string text_with_nul("h\xC3\xA9llo\0world", 12);  // UTF-8 and an embedded NUL
