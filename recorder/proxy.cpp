@@ -88,6 +88,14 @@ void append_capped(std::string& stored, bool& truncated, std::string_view data, 
   truncated = true;
 }
 
+// SNI (for names, not addresses) and host-name verification, before a client handshake.
+void expect_server_name(beast::ssl_stream<beast::tcp_stream>& tls, const std::string& host) {
+  boost::system::error_code not_an_address;
+  asio::ip::make_address(host, not_an_address);
+  if (not_an_address) SSL_set_tlsext_host_name(tls.native_handle(), host.c_str());
+  tls.set_verify_callback(asio::ssl::host_name_verification(host));
+}
+
 // One connection to the upstream, plain or TLS.
 class UpstreamConn {
  public:
@@ -104,11 +112,7 @@ class UpstreamConn {
     if (ec) co_return ec;
     t.socket().set_option(tcp::no_delay(true), ec);
     if (auto* tls = std::get_if<1>(&stream_)) {
-      boost::system::error_code not_an_address;
-      asio::ip::make_address(host, not_an_address);
-      if (not_an_address)  // SNI takes names, not addresses
-        SSL_set_tlsext_host_name(tls->native_handle(), host.c_str());
-      tls->set_verify_callback(asio::ssl::host_name_verification(host));
+      expect_server_name(*tls, host);
       auto [hec] = co_await tls->async_handshake(asio::ssl::stream_base::client, kTok);
       co_return hec;
     }
@@ -188,6 +192,10 @@ struct Proxy::Impl {
   template <class ClientStream>
   asio::awaitable<void> relay_websocket(Worker& w, ClientStream& client, http::request<http::string_body> req,
                                         store::ExchangeRow row, Clock::time_point t0);
+  template <class ClientStream, class UpstreamWs>
+  asio::awaitable<void> relay_websocket_via(Worker& w, ClientStream& client, UpstreamWs& upstream,
+                                            http::request<http::string_body> req, store::ExchangeRow row,
+                                            Clock::time_point t0);
   void emit(store::ExchangeRow&& row) {
     bytes.fetch_add(static_cast<std::uint64_t>(row.request_body_size + row.response_body_size), std::memory_order_relaxed);
     if (sink(std::move(row))) exchanges.fetch_add(1, std::memory_order_relaxed);
@@ -501,17 +509,35 @@ template <class ClientStream>
 asio::awaitable<void> Proxy::Impl::relay_websocket(Worker& w, ClientStream& client,
                                                    http::request<http::string_body> req, store::ExchangeRow row,
                                                    Clock::time_point t0) {
-  constexpr std::size_t kMaxMessages = 100'000;  // stored per connection; the relay goes on past it
-  const auto& up = options.upstream;
-  websocket::stream<beast::tcp_stream> upstream(w.ioc);
-  auto& lowest = beast::get_lowest_layer(upstream);
-  boost::system::error_code ec;
-  if (up.tls) {
-    ec = asio::error::operation_not_supported;  // wss:// upstreams: not relayed by this version
+  if (tls) {  // a wss:// upstream
+    websocket::stream<beast::ssl_stream<beast::tcp_stream>> upstream(w.ioc, *tls);
+    co_await relay_websocket_via(w, client, upstream, std::move(req), std::move(row), t0);
   } else {
-    lowest.expires_after(std::chrono::seconds(10));
-    auto [cec, ep] = co_await lowest.async_connect(upstream_endpoints, kTok);
-    ec = cec;
+    websocket::stream<beast::tcp_stream> upstream(w.ioc);
+    co_await relay_websocket_via(w, client, upstream, std::move(req), std::move(row), t0);
+  }
+}
+
+template <class ClientStream, class UpstreamWs>
+asio::awaitable<void> Proxy::Impl::relay_websocket_via(Worker& w, ClientStream& client, UpstreamWs& upstream,
+                                                       http::request<http::string_body> req, store::ExchangeRow row,
+                                                       Clock::time_point t0) {
+  constexpr std::size_t kMaxMessages = 100'000;  // stored per connection; the relay goes on past it
+  constexpr bool kClientTls = !std::is_same_v<ClientStream, beast::tcp_stream>;
+  const auto& up = options.upstream;
+  auto& lowest = beast::get_lowest_layer(upstream);
+  lowest.expires_after(std::chrono::seconds(10));
+  auto [ec, ep] = co_await lowest.async_connect(upstream_endpoints, kTok);
+  if (!ec) {
+    boost::system::error_code ignored;
+    lowest.socket().set_option(tcp::no_delay(true), ignored);
+  }
+  if constexpr (!std::is_same_v<UpstreamWs, websocket::stream<beast::tcp_stream>>) {
+    if (!ec) {
+      expect_server_name(upstream.next_layer(), up.host);
+      auto [hec] = co_await upstream.next_layer().async_handshake(asio::ssl::stream_base::client, kTok);
+      ec = hec;
+    }
   }
   websocket::response_type upstream_answer;
   if (!ec) {
@@ -527,7 +553,7 @@ asio::awaitable<void> Proxy::Impl::relay_websocket(Worker& w, ClientStream& clie
         r.set(name, f.value());
       }
       r.set("X-Forwarded-For", peer);
-      r.set("X-Forwarded-Proto", "http");
+      r.set("X-Forwarded-Proto", kClientTls ? "https" : "http");
     }));
     auto [hec] = co_await upstream.async_handshake(upstream_answer, up.host_header, req.target(), kTok);
     ec = hec;

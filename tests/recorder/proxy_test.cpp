@@ -458,14 +458,38 @@ TEST(Proxy, ListensWithTlsWhenGivenACertificate) {
   auto r = c.get("/api/health");
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("healthy"), std::string::npos);
+  // A WebSocket goes the same way: the outer recorder speaks wss:// to the inner one.
+  auto id = id_of(c.post_json("/api/engine/chat/sessions", "{}").body);
+  std::vector<std::string> received;
+  {
+    net::WebSocketClient ws("127.0.0.1", outer.port(), "/ws/chat/" + id);
+    ws.send_text(R"({"type":"message","content":"hello over wss"})");
+    for (;;) {
+      received.push_back(ws.receive_text());
+      if (received.back().find("stream_end") != std::string::npos) break;
+    }
+    ws.close();
+  }
+  EXPECT_GE(received.size(), 2u);
   // A plain-HTTP client at the TLS listener gets nowhere, and nothing is recorded for it.
   net::HttpClient plain("127.0.0.1", inner.port(), 2000ms);
   EXPECT_THROW(plain.get("/api/health"), std::exception);
+  std::this_thread::sleep_for(100ms);  // the relays store their rows when both sides have closed
   outer.stop();
   inner.stop();
-  ASSERT_EQ(inner_rows.rows.size(), 1u);
+  ASSERT_EQ(inner_rows.rows.size(), 3u);
   EXPECT_EQ(inner_rows.rows[0].scheme, "https");
   EXPECT_EQ(inner_rows.rows[0].response_body, r.body);
+  ASSERT_EQ(outer_rows.rows.size(), 3u);
+  for (const auto* rows : {&inner_rows.rows, &outer_rows.rows}) {
+    const auto& ws = rows->at(2);
+    EXPECT_EQ(ws.status, 101);
+    EXPECT_FALSE(ws.error) << *ws.error;
+    std::vector<std::string> from_server;
+    for (const auto& m : ws.ws_messages)
+      if (m.direction == "server") from_server.push_back(m.payload);
+    EXPECT_EQ(from_server, received);
+  }
   std::filesystem::remove_all(dir);
 }
 
