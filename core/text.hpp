@@ -10,5 +10,7 @@ namespace aria {
 void url_encode(std::string& out, std::string_view text);
 // Appends `text` escaped for the inside of a JSON string.
 void json_escape(std::string& out, std::string_view text);
+// Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or cut-off sequences).
+bool valid_utf8(std::string_view s);
 
 }  // namespace aria

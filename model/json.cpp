@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.hpp"
+#include "core/files.hpp"
 #include "model/builtin.hpp"
 #include "model/json_text.hpp"
 #include "model/schema.hpp"
@@ -627,15 +628,7 @@ std::string read_file(const std::string& path) {
     throw UsageError(fmt::format("model file \"{}\" does not exist (a model is a JSON file or one of: builtin:aria)",
                                  path));
   }
-  if (std::filesystem::is_directory(path, ec)) {
-    throw UsageError(fmt::format("model file \"{}\" is a directory, not a JSON file", path));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("cannot read model file \"{}\": {}", path, std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw UsageError(fmt::format("cannot read model file \"{}\": {}", path, std::strerror(errno)));
-  return std::move(text).str();
+  return read_text_file(path, "model file");
 }
 
 }  // namespace

@@ -18,6 +18,8 @@
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
+#include "core/files.hpp"
+#include "core/text.hpp"
 #include "model/json_text.hpp"
 #include "recorder/visitor.hpp"
 #include "store/database.hpp"
@@ -89,37 +91,6 @@ std::optional<std::string> base64_decode(std::string_view in) {
   return out;
 }
 
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 1, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;  // cut off
-    for (std::size_t k = 1; k <= n; ++k) {
-      const auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += n + 1;
-  }
-  return true;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Times.
@@ -868,24 +839,7 @@ HarExportSummary export_har(const HarExportOptions& o) {
   HarExportSummary sum;
   const auto text = har_document(*rec, rows, o.tool_version, &sum);
 
-  const std::string tmp = o.out_path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(tmp, ignored);
-      throw RuntimeFailure(fmt::format("cannot write {}", tmp));
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, o.out_path, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw RuntimeFailure(fmt::format("cannot rename {} to {}: {}", tmp, o.out_path, ec.message()));
-  }
+  write_file_atomically(o.out_path, text, "HAR file");
   sum.file_bytes = text.size();
   return sum;
 }

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.hpp"
+#include "core/files.hpp"
 
 namespace aria::replayer {
 
@@ -99,18 +100,7 @@ void totals_fields(CsvText& csv, const EndpointStats& s) {
 }
 
 void write_file(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  auto fail = [&](const char* what, int err) {
-    std::remove(tmp.c_str());
-    return RuntimeFailure(fmt::format("cannot write the Locust CSV file '{}': {} failed: {}", path, what, std::strerror(err)));
-  };
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw fail("open", errno);
-  bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
-  int err = ok ? 0 : errno;
-  if (std::fclose(f) != 0 && ok) ok = false, err = errno;
-  if (!ok) throw fail("write", err ? err : EIO);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw fail("rename", errno);
+  write_file_atomically(path, content, "Locust CSV file");
 }
 
 }  // namespace

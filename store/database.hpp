@@ -57,6 +57,8 @@ class Statement {
   std::int64_t int64(int column) const;
   double real(int column) const;
   std::string text(int column) const;
+  // The text without a copy: valid until the next step(), reset() or read of the same column.
+  std::string_view text_view(int column) const;
   std::string blob(int column) const;
 
  private:

@@ -2,6 +2,8 @@
 
 #include <unordered_map>
 
+#include <fmt/format.h>
+
 #include "core/clock.hpp"
 
 namespace aria::store {
@@ -61,43 +63,75 @@ void insert_exchanges(const Database& db, std::span<const ExchangeRow> rows) {
   }
 }
 
+namespace {
+
+constexpr const char* kExchangeColumns =
+    "id, recording_id, visitor, connection_id, seq, client_addr, started_us, ttfb_us, total_us, method, scheme, host, "
+    "path, query, http_version, request_headers, request_body, request_body_size, request_body_truncated, status, "
+    "response_headers, response_body, response_body_size, response_body_truncated, error";
+
+ExchangeRow read_exchange(const Statement& q) {
+  ExchangeRow r;
+  r.id = q.int64(0);
+  r.recording_id = q.int64(1);
+  r.visitor = q.text(2);
+  r.connection_id = q.int64(3);
+  r.seq = q.int64(4);
+  r.client_addr = q.text(5);
+  r.started_us = q.int64(6);
+  if (!q.is_null(7)) r.ttfb_us = q.int64(7);
+  if (!q.is_null(8)) r.total_us = q.int64(8);
+  r.method = q.text(9);
+  r.scheme = q.text(10);
+  r.host = q.text(11);
+  r.path = q.text(12);
+  r.query = q.text(13);
+  r.http_version = q.text(14);
+  r.request_headers = q.text(15);
+  r.request_body = q.blob(16);
+  r.request_body_size = q.int64(17);
+  r.request_body_truncated = q.int64(18) != 0;
+  if (!q.is_null(19)) r.status = q.int64(19);
+  r.response_headers = q.text(20);
+  r.response_body = q.blob(21);
+  r.response_body_size = q.int64(22);
+  r.response_body_truncated = q.int64(23) != 0;
+  if (!q.is_null(24)) r.error = q.text(24);
+  return r;
+}
+
+}  // namespace
+
+void for_each_visitor(const Database& db, std::int64_t recording_id,
+                      const std::function<void(std::span<const ExchangeRow>)>& visit) {
+  auto q = db.prepare(fmt::format("SELECT {} FROM exchanges WHERE recording_id = ?1 ORDER BY visitor, started_us, id",
+                                  kExchangeColumns));
+  q.bind(1, recording_id);
+  std::vector<ExchangeRow> rows;
+  while (q.step()) {
+    auto r = read_exchange(q);
+    if (!rows.empty() && rows.back().visitor != r.visitor) {
+      visit(rows);
+      rows.clear();
+    }
+    rows.push_back(std::move(r));
+  }
+  if (!rows.empty()) visit(rows);
+}
+
+void for_each_method_path(const Database& db, std::int64_t recording_id,
+                          const std::function<void(std::string_view, std::string_view)>& visit) {
+  auto q = db.prepare("SELECT method, path FROM exchanges WHERE recording_id = ?1");
+  q.bind(1, recording_id);
+  while (q.step()) visit(q.text_view(0), q.text_view(1));
+}
+
 std::vector<ExchangeRow> load_exchanges(const Database& db, std::int64_t recording_id) {
   auto q = db.prepare(
-      "SELECT id, recording_id, visitor, connection_id, seq, client_addr, started_us, ttfb_us, total_us, method, "
-      "scheme, host, path, query, http_version, request_headers, request_body, request_body_size, "
-      "request_body_truncated, status, response_headers, response_body, response_body_size, "
-      "response_body_truncated, error FROM exchanges WHERE recording_id = ?1 ORDER BY started_us, id");
+      fmt::format("SELECT {} FROM exchanges WHERE recording_id = ?1 ORDER BY started_us, id", kExchangeColumns));
   q.bind(1, recording_id);
   std::vector<ExchangeRow> out;
-  while (q.step()) {
-    ExchangeRow r;
-    r.id = q.int64(0);
-    r.recording_id = q.int64(1);
-    r.visitor = q.text(2);
-    r.connection_id = q.int64(3);
-    r.seq = q.int64(4);
-    r.client_addr = q.text(5);
-    r.started_us = q.int64(6);
-    if (!q.is_null(7)) r.ttfb_us = q.int64(7);
-    if (!q.is_null(8)) r.total_us = q.int64(8);
-    r.method = q.text(9);
-    r.scheme = q.text(10);
-    r.host = q.text(11);
-    r.path = q.text(12);
-    r.query = q.text(13);
-    r.http_version = q.text(14);
-    r.request_headers = q.text(15);
-    r.request_body = q.blob(16);
-    r.request_body_size = q.int64(17);
-    r.request_body_truncated = q.int64(18) != 0;
-    if (!q.is_null(19)) r.status = q.int64(19);
-    r.response_headers = q.text(20);
-    r.response_body = q.blob(21);
-    r.response_body_size = q.int64(22);
-    r.response_body_truncated = q.int64(23) != 0;
-    if (!q.is_null(24)) r.error = q.text(24);
-    out.push_back(std::move(r));
-  }
+  while (q.step()) out.push_back(read_exchange(q));
   auto m = db.prepare(
       "SELECT w.exchange_id, w.direction, w.at_us, w.opcode, w.payload, w.size, w.truncated FROM ws_messages w "
       "JOIN exchanges e ON e.id = w.exchange_id WHERE e.recording_id = ?1 ORDER BY w.exchange_id, w.at_us, w.id");
@@ -109,6 +143,13 @@ std::vector<ExchangeRow> load_exchanges(const Database& db, std::int64_t recordi
     if (it == index.end()) continue;
     out[it->second].ws_messages.push_back({m.text(1), m.int64(2), m.text(3), m.blob(4), m.int64(5), m.int64(6) != 0});
   }
+  return out;
+}
+
+std::vector<std::int64_t> recording_ids(const Database& db) {
+  auto q = db.prepare("SELECT id FROM recordings ORDER BY id");
+  std::vector<std::int64_t> out;
+  while (q.step()) out.push_back(q.int64(0));
   return out;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -68,6 +69,17 @@ struct ExchangeRow {
 void insert_exchanges(const Database& db, std::span<const ExchangeRow> rows);
 // The exchanges of a recording in the order they started, with their WebSocket messages.
 std::vector<ExchangeRow> load_exchanges(const Database& db, std::int64_t recording_id);
+
+// The same, without WebSocket messages, one visitor at a time: each visitor's exchanges together,
+// oldest first (visitors in name order). Memory holds one visitor, whatever the recording's size.
+void for_each_visitor(const Database& db, std::int64_t recording_id,
+                      const std::function<void(std::span<const ExchangeRow>)>& visit);
+// Every exchange's method and path, in no particular order.
+void for_each_method_path(const Database& db, std::int64_t recording_id,
+                          const std::function<void(std::string_view method, std::string_view path)>& visit);
+
+// The ids of every recording, oldest first.
+std::vector<std::int64_t> recording_ids(const Database& db);
 
 struct RecordingListing {
   std::int64_t id = 0;

@@ -1,0 +1,133 @@
+// `aria-harness synthesize` on a real recording: builtin:aria driven through the recorder
+// against the stand-in comes back as a model that matches it, and that model replays cleanly.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "model/builtin.hpp"
+#include "model/json.hpp"
+#include "tests/cli/child.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using aria::test::Child;
+using aria::test::printed_url;
+using aria::test::run;
+
+struct SynthesizeFixture : ::testing::Test {
+  std::filesystem::path dir;
+  void SetUp() override {
+    dir = std::filesystem::temp_directory_path() /
+          ("aria-synth-" + std::to_string(getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+  std::string path(const char* name) const { return (dir / name).string(); }
+};
+
+const aria::model::UserClass* find_class(const aria::model::Model& m, std::string_view name) {
+  for (const auto& c : m.classes)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+TEST_F(SynthesizeFixture, BuiltinAriaThroughTheRecorderComesBackAndReplaysCleanly) {
+  Child mock({"mock", "--listen", "127.0.0.1:0", "--llm-latency", "5ms", "--llm-jitter", "2ms"});
+  ASSERT_TRUE(mock.wait_for("listening on http://127.0.0.1:")) << mock.text;
+  const auto stand_in = printed_url(mock.text);
+  Child recorder({"record", "--db", path("rec.db"), "--upstream", stand_in, "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(recorder.wait_for("listening on http://127.0.0.1:")) << recorder.text;
+  // Enough users for the sampling error of the task mix to stay well inside the tolerances.
+  std::string out;
+  run({"replay", "--db", path("drive.db"), "--host", printed_url(recorder.text), "--users", "500", "--spawn-rate",
+       "500", "--run-time", "35s", "--quiet", "--threshold", "fail_rate<100%"},
+      &out);
+  ASSERT_EQ(kill(recorder.pid, SIGINT), 0);
+  ASSERT_EQ(recorder.wait_exit(), 0) << recorder.text;
+
+  ASSERT_EQ(run({"synthesize", "--db", path("rec.db"), "-o", path("model.json")}, &out), 0) << out;
+  EXPECT_NE(out.find("ChatUser  weight 0.500"), std::string::npos) << out;
+  EXPECT_NE(out.find("replay it with"), std::string::npos) << out;
+  std::ifstream in(path("model.json"));
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto model = aria::model::parse_model(text.str(), "model.json");
+  const auto& truth = aria::model::builtin_aria();
+
+  double truth_total = 0;
+  for (const auto& c : truth.classes) truth_total += c.weight;
+  ASSERT_EQ(model.classes.size(), truth.classes.size()) << out;
+  for (const auto& tc : truth.classes) {
+    SCOPED_TRACE(tc.name);
+    const auto* c = find_class(model, tc.name);
+    ASSERT_NE(c, nullptr) << out;
+    EXPECT_NEAR(c->weight, tc.weight / truth_total, 0.03);
+    double tt = 0, mt = 0;
+    for (const auto& t : tc.tasks) tt += t.weight;
+    for (const auto& t : c->tasks) mt += t.weight;
+    ASSERT_EQ(c->tasks.size(), tc.tasks.size()) << out;
+    for (const auto& t : tc.tasks) {
+      // The truth names its tasks; the model names them by method and stats name.
+      const auto key = t.steps[0].method + " " + t.steps[0].stats_name();
+      auto it = std::find_if(c->tasks.begin(), c->tasks.end(), [&](const auto& m) { return m.name == key; });
+      ASSERT_NE(it, c->tasks.end()) << key << "\n" << out;
+      EXPECT_NEAR(it->weight / mt, t.weight / tt, 0.05) << key;
+    }
+    EXPECT_EQ(c->on_start.size(), tc.on_start.size());
+    EXPECT_EQ(c->on_stop.size(), tc.on_stop.size());
+    // Think time: the truth's uniform bounds and middle; the recorded gaps hold the client's
+    // own turnaround too, which the 50 ms allows for.
+    const auto& q = c->think.quantiles_s;
+    ASSERT_FALSE(q.empty());
+    const double lo = tc.think.min_s, hi = tc.think.max_s, mid = (lo + hi) / 2;
+    EXPECT_NEAR(q.front(), lo, 0.1 * lo + 0.05);
+    EXPECT_NEAR(q[q.size() / 2], mid, 0.1 * mid + 0.05);
+    EXPECT_NEAR(q.back(), hi, 0.1 * hi + 0.05);
+  }
+
+  // The synthesized model, stored as model 1, replays against the stand-in with no failure.
+  ASSERT_EQ(run({"replay", "--db", path("rec.db"), "--model", "1", "--host", stand_in, "--users", "30", "--spawn-rate",
+                 "30", "--run-time", "6s", "--threshold", "fail_rate<0.0001%"},
+                &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("Failures: 0"), std::string::npos) << out;
+}
+
+TEST_F(SynthesizeFixture, BadInputExitsTwoAndWritesNothing) {
+  std::string out;
+  EXPECT_EQ(run({"synthesize", "--db", path("missing.db"), "-o", path("m.json")}, &out), 2);
+  EXPECT_NE(out.find("no such file"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(path("missing.db")));
+  // An empty recording: the recorder ran, and nobody came.
+  {
+    Child recorder({"record", "--db", path("empty.db"), "--upstream", "http://127.0.0.1:9", "--listen", "127.0.0.1:0"});
+    ASSERT_TRUE(recorder.wait_for("listening on http://127.0.0.1:")) << recorder.text;
+    ASSERT_EQ(kill(recorder.pid, SIGINT), 0);
+    ASSERT_EQ(recorder.wait_exit(), 0) << recorder.text;
+  }
+  EXPECT_EQ(run({"synthesize", "--db", path("empty.db"), "-o", path("m.json")}, &out), 2);
+  EXPECT_NE(out.find("holds no exchanges"), std::string::npos) << out;
+  // A recording that does not exist, a bad profile, a bad gap.
+  ASSERT_EQ(run({"import-har", std::string(ARIA_HAR_FIXTURE), "--db", path("empty.db"), "--quiet"}, &out), 0) << out;
+  EXPECT_EQ(run({"synthesize", "--db", path("empty.db"), "--recording", "7"}, &out), 2);
+  EXPECT_NE(out.find("has no recording 7"), std::string::npos) << out;
+  std::ofstream(path("profile.json")) << R"({"format":"aria-harness/profile","version":1,"classes":[{"name":"A"}]})";
+  EXPECT_EQ(run({"synthesize", "--db", path("empty.db"), "--profile", path("profile.json")}, &out), 2);
+  EXPECT_NE(out.find("classes[0]: \"routes\" is required"), std::string::npos) << out;
+  EXPECT_EQ(run({"synthesize", "--db", path("empty.db"), "--session-gap", "soon"}, &out), 2);
+  EXPECT_FALSE(std::filesystem::exists(path("m.json")));
+  // The browser's HAR: a model comes out of it.
+  EXPECT_EQ(run({"synthesize", "--db", path("empty.db"), "-o", path("har-model.json")}, &out), 0) << out;
+  // One session is too few to tell a habit from chance: only the POST that made the session opens it.
+  EXPECT_NE(out.find("on_start     POST /api/sessions"), std::string::npos) << out;
+  EXPECT_NE(out.find("from the environment at replay time: X_API_KEY"), std::string::npos) << out;
+  EXPECT_TRUE(std::filesystem::exists(path("har-model.json")));
+}
+
+}  // namespace
