@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "core/env_file.hpp"
 #include "core/errors.hpp"
 #include "core/parse.hpp"
 #include "replayer/replay.hpp"
@@ -11,7 +12,7 @@ namespace aria::cli {
 Runner add_replay_command(CLI::App& app) {
   struct Flags {
     replayer::ReplayOptions o;
-    std::string mode = "users", run_time = "120s", timeout = "30s", progress = "5s";
+    std::string mode = "users", run_time = "120s", timeout = "30s", progress = "5s", env_file;
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand(
@@ -45,8 +46,12 @@ Runner add_replay_command(CLI::App& app) {
   cmd->add_option("--threads", o.threads, "Generator threads (0: one per core)")->capture_default_str();
   cmd->add_option("--progress", f->progress, "Interval of the live line")->capture_default_str();
   cmd->add_flag("--quiet", o.quiet, "No live line and no summary");
+  cmd->add_option("--env-file", f->env_file,
+                  "NAME=value lines for the model's {env.NAME} placeholders (such as the API key a synthesized "
+                  "model asks for); the process environment wins over the file");
 
   return [f] {
+    if (!f->env_file.empty()) load_env_file(f->env_file);
     auto options = f->o;
     options.mode = f->mode == "arrival" ? replayer::Mode::arrival : replayer::Mode::users;
     options.run_time = parse_duration(f->run_time, "--run-time");

@@ -209,3 +209,28 @@ TEST_F(ReplayFixture, SigintMidRunStoresAnAbortedButCompleteRun) {
 }
 
 }  // namespace
+
+TEST(Cli, EnvFileSuppliesTheSecretsAModelAsksFor) {
+  Child mock({"mock", "--listen", "127.0.0.1:0", "--threads", "1", "--api-key", "KEY-FROM-FILE"});
+  ASSERT_TRUE(mock.wait_for("listening on http://127.0.0.1:")) << mock.text;
+  const auto url = aria::test::printed_url(mock.text);
+  const auto dir = std::filesystem::temp_directory_path() / ("aria-env-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const auto model = (dir / "model.json").string(), env = (dir / "secrets.env").string(), db = (dir / "runs.db").string();
+  std::ofstream(model) << R"({"format":"aria-harness/model","version":1,"name":"keyed","classes":[{"name":"A",
+    "weight":1,"think_time":{"kind":"constant","value":0.05},"tasks":[{"name":"t","steps":[{"path":"/api/agents",
+    "headers":{"X-API-Key":"{env.ARIA_CLI_TEST_KEY}"}}]}]}]})";
+  std::ofstream(env) << "# for the keyed model\nARIA_CLI_TEST_KEY=KEY-FROM-FILE\n";
+  std::string out;
+  const std::vector<std::string> base{"replay", "--db", db, "--host", url, "--model", model, "--users", "2",
+                                      "--run-time", "2s", "--threshold", "fail_rate<0.0001%", "--quiet"};
+  EXPECT_EQ(run(base, &out), 2);  // the variable is in neither the environment nor a file
+  EXPECT_NE(out.find("ARIA_CLI_TEST_KEY"), std::string::npos) << out;
+  auto with_file = base;
+  with_file.insert(with_file.end(), {"--env-file", env});
+  EXPECT_EQ(run(with_file, &out), 0) << out;  // 401s would fail the threshold
+  with_file.back() = env + ".missing";
+  EXPECT_EQ(run(with_file, &out), 2);
+  EXPECT_NE(out.find("does not exist"), std::string::npos) << out;
+  std::filesystem::remove_all(dir);
+}
