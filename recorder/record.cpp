@@ -70,8 +70,11 @@ int record(const RecordOptions& o) {
 
   store::BatchWriterOptions wo;
   wo.capacity = o.queue;
+  store::BodyDeduplicator bodies;  // the writer thread's alone
   store::BatchWriter<store::ExchangeRow> writer(
-      writer_db, [](store::Database& d, std::span<store::ExchangeRow> rows) { store::insert_exchanges(d, rows); }, wo);
+      writer_db,
+      [&bodies](store::Database& d, std::span<store::ExchangeRow> rows) { store::insert_exchanges(d, rows, &bodies); },
+      wo);
   writer_ptr = &writer;
   net::block_stop_signals();
   try {

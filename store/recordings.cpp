@@ -31,23 +31,57 @@ void delete_recording(const Database& db, std::int64_t id) {
   q.run();
 }
 
-void insert_exchanges(const Database& db, std::span<const ExchangeRow> rows) {
+std::int64_t BodyDeduplicator::store(const Database& db, std::int64_t recording_id, std::string_view body) {
+  const auto h = std::hash<std::string_view>{}(body);
+  auto [begin, end] = known_.equal_range(h);
+  for (auto it = begin; it != end; ++it)
+    if (it->second.recording_id == recording_id && it->second.data == body) {
+      ++reused_;
+      return it->second.id;
+    }
+  if (db_ != &db || !insert_) {
+    insert_.emplace(db.prepare("INSERT INTO bodies (recording_id, data) VALUES (?1, ?2)"));
+    db_ = &db;
+  }
+  insert_->bind(1, recording_id).bind_blob_borrowed(2, body);
+  insert_->run();
+  const auto id = db.last_insert_id();
+  if (held_ + body.size() > budget_) {
+    known_.clear();
+    held_ = 0;
+  }
+  if (body.size() <= budget_) {
+    known_.emplace(h, Entry{recording_id, id, std::string(body)});
+    held_ += body.size();
+  }
+  return id;
+}
+
+void insert_exchanges(const Database& db, std::span<const ExchangeRow> rows, BodyDeduplicator* bodies) {
   auto q = db.prepare(
       "INSERT INTO exchanges (recording_id, visitor, connection_id, seq, client_addr, started_us, ttfb_us, total_us, "
       "method, scheme, host, path, query, http_version, request_headers, request_body, request_body_size, "
       "request_body_truncated, status, response_headers, response_body, response_body_size, "
-      "response_body_truncated, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-      "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)");
+      "response_body_truncated, error, request_body_ref, response_body_ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+      "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)");
+  // A body goes in the row, in the bodies table (once), or nowhere (empty).
+  auto bind_body = [&](int column, int ref_column, const ExchangeRow& r, const std::string& body) {
+    if (body.empty()) {
+      q.bind_null(column).bind_null(ref_column);
+    } else if (bodies && body.size() >= BodyDeduplicator::kMinSize) {
+      q.bind_null(column).bind(ref_column, bodies->store(db, r.recording_id, body));
+    } else {
+      q.bind_blob_borrowed(column, body).bind_null(ref_column);
+    }
+  };
   for (const auto& r : rows) {  // the rows outlive each run(): their large values are not copied
     q.bind(1, r.recording_id).bind(2, r.visitor).bind(3, r.connection_id).bind(4, r.seq).bind(5, r.client_addr);
     q.bind(6, r.started_us).bind(7, r.ttfb_us).bind(8, r.total_us).bind(9, r.method).bind(10, r.scheme);
     q.bind(11, r.host).bind(12, r.path).bind(13, r.query).bind(14, r.http_version).bind_borrowed(15, r.request_headers);
-    if (r.request_body.empty()) q.bind_null(16);
-    else q.bind_blob_borrowed(16, r.request_body);
+    bind_body(16, 25, r, r.request_body);
     q.bind(17, r.request_body_size).bind(18, r.request_body_truncated ? 1 : 0).bind(19, r.status);
     q.bind_borrowed(20, r.response_headers);
-    if (r.response_body.empty()) q.bind_null(21);
-    else q.bind_blob_borrowed(21, r.response_body);
+    bind_body(21, 26, r, r.response_body);
     q.bind(22, r.response_body_size).bind(23, r.response_body_truncated ? 1 : 0).bind(24, r.error);
     q.run();
     if (r.ws_messages.empty()) continue;
@@ -65,10 +99,14 @@ void insert_exchanges(const Database& db, std::span<const ExchangeRow> rows) {
 
 namespace {
 
+// A body is in its column or, shared, in the bodies row its *_ref names.
 constexpr const char* kExchangeColumns =
     "id, recording_id, visitor, connection_id, seq, client_addr, started_us, ttfb_us, total_us, method, scheme, host, "
-    "path, query, http_version, request_headers, request_body, request_body_size, request_body_truncated, status, "
-    "response_headers, response_body, response_body_size, response_body_truncated, error";
+    "path, query, http_version, request_headers, "
+    "COALESCE(request_body, (SELECT data FROM bodies WHERE bodies.id = request_body_ref)), request_body_size, "
+    "request_body_truncated, status, response_headers, "
+    "COALESCE(response_body, (SELECT data FROM bodies WHERE bodies.id = response_body_ref)), response_body_size, "
+    "response_body_truncated, error";
 
 ExchangeRow read_exchange(const Statement& q) {
   ExchangeRow r;

@@ -7,6 +7,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "store/database.hpp"
@@ -64,9 +66,35 @@ struct ExchangeRow {
   std::optional<std::string> error;
   std::vector<WsMessageRow> ws_messages;  // after a WebSocket upgrade, in order
 };
+// Stores bodies once: a body equal to one this object stored before for the same recording is
+// not written again; the exchange points at the first copy. Equality is checked byte for byte
+// (a hash only finds candidates). Remembers up to `memory_budget` bytes of bodies, then starts
+// over. One per writer; not thread-safe.
+class BodyDeduplicator {
+ public:
+  static constexpr std::size_t kMinSize = 512;  // smaller bodies stay in the exchange row
+
+  explicit BodyDeduplicator(std::size_t memory_budget = 64u << 20) : budget_(memory_budget) {}
+  // The id of the bodies row holding `body`, inserted now or found among those stored before.
+  std::int64_t store(const Database& db, std::int64_t recording_id, std::string_view body);
+  std::uint64_t reused() const { return reused_; }
+
+ private:
+  struct Entry {
+    std::int64_t recording_id, id;
+    std::string data;
+  };
+  std::unordered_multimap<std::size_t, Entry> known_;
+  std::size_t budget_, held_ = 0;
+  const Database* db_ = nullptr;  // the connection insert_ belongs to
+  std::optional<Statement> insert_;
+  std::uint64_t reused_ = 0;
+};
+
 // Inserts the rows and their WebSocket messages; call inside a transaction (the batched writer's
-// sink does).
-void insert_exchanges(const Database& db, std::span<const ExchangeRow> rows);
+// sink does). With a deduplicator, bodies of BodyDeduplicator::kMinSize bytes or more are kept
+// once per recording.
+void insert_exchanges(const Database& db, std::span<const ExchangeRow> rows, BodyDeduplicator* bodies = nullptr);
 // The exchanges of a recording in the order they started, with their WebSocket messages.
 std::vector<ExchangeRow> load_exchanges(const Database& db, std::int64_t recording_id);
 

@@ -24,9 +24,10 @@ using testing::schema_names;
 using testing::TempDir;
 using testing::write_bytes;
 
-const std::set<std::string> kStoreTables = {"recordings", "exchanges", "ws_messages", "models",
-                                            "runs",       "run_stats", "run_series",  "run_failures"};
-const std::set<std::string> kStoreIndexes = {"exchanges_by_visitor", "ws_messages_by_exchange", "runs_by_label"};
+const std::set<std::string> kStoreTables = {"recordings", "exchanges", "ws_messages",  "models", "runs",
+                                            "run_stats",  "run_series", "run_failures", "bodies"};
+const std::set<std::string> kStoreIndexes = {"exchanges_by_visitor", "ws_messages_by_exchange", "runs_by_label",
+                                             "bodies_by_recording"};
 
 // A small schema history for the migration tests.
 constexpr Migration kItemsV1{1, "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
