@@ -13,6 +13,7 @@ Runner add_replay_command(CLI::App& app) {
   struct Flags {
     replayer::ReplayOptions o;
     std::string mode = "users", run_time = "120s", timeout = "30s", progress = "5s", env_file;
+    CLI::App* cmd = nullptr;
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand(
@@ -21,21 +22,27 @@ Runner add_replay_command(CLI::App& app) {
       "on_start, then loop: a task by weight, its steps, a think time; on_stop when the run ends. The live\n"
       "line shows users, req/s, p50, p95 and failures; the end shows the seed's summary and the thresholds.\n"
       "Exit code 1 when a threshold fails. Ctrl-C ends the run early; it is stored as aborted.");
+  f->cmd = cmd;
   auto& o = f->o;
   cmd->add_option("--db", o.db_path, "SQLite store the run is kept in (created when missing)")->required();
   cmd->add_option("--host", o.host, "Base URL of the target, e.g. http://127.0.0.1:5000")->required();
   cmd->add_option("--model", o.model, "builtin:aria, a model file, or the id of a model in the store")
       ->capture_default_str();
-  cmd->add_option("--users,-u", o.users, "Concurrent users (arrival mode: the most users at once)")
+  cmd->add_option("--users,-u", o.users, "Concurrent users (arrival mode: the most users at once; verbatim mode: one per recorded session "
+                  "unless given, more clone the sessions with fresh ids)")
       ->capture_default_str();
   cmd->add_option("--spawn-rate,-r", o.spawn_rate, "Users started per second")->capture_default_str();
-  cmd->add_option("--run-time,-t", f->run_time, "How long to run, e.g. 30s, 2m")->capture_default_str();
+  cmd->add_option("--run-time,-t", f->run_time, "How long to run, e.g. 30s, 2m (verbatim mode: until every session has ended unless given)")->capture_default_str();
   cmd->add_option("--mode", f->mode,
                   "users: closed model, each user waits for its responses; arrival: open model, --rate task "
-                  "iterations start every second whatever the response times")
-      ->check(CLI::IsMember({"users", "arrival"}))
+                  "iterations start every second whatever the response times; verbatim: the recorded sessions of a "
+                  "verbatim model (synthesize --verbatim) as they happened, the default for such a model")
+      ->check(CLI::IsMember({"users", "arrival", "verbatim"}))
       ->capture_default_str();
   cmd->add_option("--rate", o.rate, "Arrival mode: task iterations started per second");
+  cmd->add_option("--speed", o.speed,
+                  "Verbatim mode: play the recording this many times faster (its start times and gaps divided by N)")
+      ->capture_default_str();
   cmd->add_option("--timeout", f->timeout, "Per-request timeout")->capture_default_str();
   cmd->add_option("--threshold", o.thresholds,
                   "Pass/fail criterion, repeatable: p95<500ms, p99<1s, avg<200ms, fail_rate<1%, rps>100, "
@@ -53,7 +60,12 @@ Runner add_replay_command(CLI::App& app) {
   return [f] {
     if (!f->env_file.empty()) load_env_file(f->env_file);
     auto options = f->o;
-    options.mode = f->mode == "arrival" ? replayer::Mode::arrival : replayer::Mode::users;
+    options.mode = f->mode == "arrival"    ? replayer::Mode::arrival
+                   : f->mode == "verbatim" ? replayer::Mode::verbatim
+                                           : replayer::Mode::users;
+    // A verbatim model runs one user per recorded session until they all end, unless told otherwise.
+    options.users_given = f->cmd->count("--users") > 0;
+    options.run_time_given = f->cmd->count("--run-time") > 0;
     options.run_time = parse_duration(f->run_time, "--run-time");
     options.timeout = parse_duration(f->timeout, "--timeout");
     options.progress_every =

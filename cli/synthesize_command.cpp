@@ -18,7 +18,7 @@ Runner add_synthesize_command(CLI::App& app) {
   struct Flags {
     std::string db_path, out_path, session_gap = "30m", profile_path, name = "synthesized";
     std::vector<std::int64_t> recordings;
-    bool quiet = false;
+    bool quiet = false, verbatim = false;
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand(
@@ -42,6 +42,10 @@ Runner add_synthesize_command(CLI::App& app) {
   cmd->add_option("--profile", f->profile_path,
                   "Profile file (format aria-harness/profile) naming the classes by route patterns; default: Aria's");
   cmd->add_option("--name", f->name, "Name of the model")->capture_default_str();
+  cmd->add_flag("--verbatim", f->verbatim,
+                "A model that replays the recording as it happened: one class per recorded session, its exact "
+                "requests in order with their recorded gaps, correlation applied (replay --speed N compresses "
+                "the gaps, --users clones sessions with fresh ids)");
   cmd->add_flag("--quiet", f->quiet, "Print nothing but errors");
   return [f] {
     model::SynthesisOptions o;
@@ -49,6 +53,7 @@ Runner add_synthesize_command(CLI::App& app) {
     if (o.session_gap.count() <= 0) throw UsageError("--session-gap must be longer than 0");
     if (!f->profile_path.empty()) o.profile = model::load_profile(f->profile_path);
     o.name = f->name;
+    o.verbatim = f->verbatim;
     if (!std::filesystem::exists(f->db_path))
       throw UsageError(fmt::format("--db {}: no such file; record into it first (aria-harness record --db {})",
                                    f->db_path, f->db_path));

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -116,16 +117,17 @@ class Reader {
       for (const auto& s : msgs->get_array()) m.messages.push_back(text_of(s));
     }
     has_messages_ = !m.messages.empty();
+    if (const auto* v = member(root, "verbatim")) m.verbatim = v->get_bool();
     const auto& classes = root.at("classes").get_array();
+    std::map<std::string, std::size_t> names;  // a verbatim model may have many thousand classes
     for (std::size_t i = 0; i < classes.size(); ++i) {
       const std::string path = json_path_index("classes", i);
       m.classes.push_back(read_class(classes[i].get_object(), path));
-      for (std::size_t j = 0; j + 1 < m.classes.size(); ++j) {
-        if (m.classes[j].name == m.classes.back().name) {
-          fail(path + ".name", fmt::format("the class name \"{}\" is already used by classes[{}]; class names "
-                                           "must be unique",
-                                           m.classes.back().name, j));
-        }
+      auto [it, fresh] = names.emplace(m.classes.back().name, i);
+      if (!fresh) {
+        fail(path + ".name", fmt::format("the class name \"{}\" is already used by classes[{}]; class names "
+                                         "must be unique",
+                                         m.classes.back().name, it->second));
       }
     }
     return m;
@@ -147,6 +149,7 @@ class Reader {
     c.name = text_of(o.at("name"));
     if (const auto* w = member(o, "weight")) c.weight = number(*w);
     c.think = read_think(o.at("think_time").get_object(), path + ".think_time");
+    if (const auto* st = member(o, "start")) c.start_s = number(*st);
 
     Scope scope;
     if (const auto* vars = member(o, "variables")) {
@@ -313,6 +316,7 @@ class Reader {
       s.body_is_json = true;
     }
     if (const auto* c = member(o, "check")) s.check = read_check(c->get_object(), path + ".check");
+    if (const auto* d = member(o, "delay")) s.delay_s = number(*d);
     // Extractions take effect after the request, so the step itself cannot use them.
     if (const auto* e = member(o, "extract")) {
       const auto& list = e->get_array();
@@ -589,6 +593,7 @@ json::value step_json(const Step& s) {
     for (const auto& x : s.extract) a.push_back(extraction_json(x));
     o["extract"] = std::move(a);
   }
+  if (s.delay_s > 0) o["delay"] = number_value(s.delay_s);
   return o;
 }
 
@@ -619,6 +624,7 @@ json::value class_json(const UserClass& c) {
     tasks.push_back(std::move(task));
   }
   o["tasks"] = std::move(tasks);
+  if (c.start_s > 0) o["start"] = number_value(c.start_s);
   return o;
 }
 
@@ -650,6 +656,7 @@ std::string to_json(const Model& model) {
   o["version"] = kFormatVersion;
   o["name"] = model.name;
   if (!model.description.empty()) o["description"] = model.description;
+  if (model.verbatim) o["verbatim"] = true;
   if (!model.messages.empty()) o["messages"] = strings_json(model.messages);
   json::array classes;
   for (const auto& c : model.classes) classes.push_back(class_json(c));

@@ -75,6 +75,7 @@ struct Step {
   std::string name;                                          // stats name; empty: the path template
   Check check;
   std::vector<Extraction> extract;
+  double delay_s = 0;  // verbatim models: the recorded gap before this step
 
   const std::string& stats_name() const { return name.empty() ? path : name; }
 
@@ -97,6 +98,7 @@ struct UserClass {
   std::vector<Step> on_start;
   std::vector<Step> on_stop;
   std::vector<Task> tasks;
+  double start_s = 0;  // verbatim models: when this session starts, after the run's start
 
   bool operator==(const UserClass&) const = default;
 };
@@ -105,6 +107,9 @@ struct Model {
   int version = kFormatVersion;
   std::string name;
   std::string description;
+  // A recording replayed as it happened: each class is one session, run once, its first task's
+  // steps in order with their delays, from its start time.
+  bool verbatim = false;
   std::vector<std::string> messages;
   std::vector<UserClass> classes;
 

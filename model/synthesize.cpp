@@ -29,6 +29,12 @@ constexpr int kThinkQuantiles = 21;           // 0 %, 5 %, ..., 100 %
 constexpr double kOpenCloseShare = 0.8;       // of a class's sessions: how often an opening step must lead
 constexpr std::size_t kFewSessions = 3;       // below this, opening and closing steps go by method alone
 
+// Rounded to `digits` decimals, so that the model file shows 0.7353, not 0.7352999999999999.
+double round_to(double v, int digits) {
+  const double scale = std::pow(10.0, digits);
+  return std::round(v * scale) / scale;
+}
+
 std::vector<std::string_view> split_segments(std::string_view path) {
   std::vector<std::string_view> out;
   std::size_t i = 0;
@@ -324,6 +330,8 @@ struct Synthesizer::Impl {
   std::vector<std::string> messages;
   std::unordered_set<std::string> message_seen;
   SynthesisSummary summary;
+  std::vector<UserClass> verbatim_classes;  // --verbatim: one per session
+  std::set<std::string> verbatim_env;
 
   explicit Impl(SynthesisOptions o) : options(std::move(o)) {
     for (const auto& m : options.profile.messages)
@@ -467,6 +475,33 @@ struct Synthesizer::Impl {
     return out;
   }
 
+  struct Found {
+    std::size_t step = 0;  // index in the session
+    bool header = false;
+    std::string where;     // header name or JSON pointer
+  };
+  // The first earlier response of the session that holds `value`: a header equal to it, or a
+  // scalar of its JSON body.
+  static std::optional<Found> find_in_responses(std::span<const store::ExchangeRow* const> session, std::size_t k,
+                                                std::string_view value,
+                                                std::vector<std::optional<json::value>>& parsed,
+                                                std::vector<bool>& done) {
+    for (std::size_t j = 0; j < k; ++j) {
+      const auto& prev = *session[j];
+      for (const auto& [name, v] : parse_header_pairs(prev.response_headers))
+        if (v == value && !iequals(name, "x-correlation-id")) return Found{j, true, name};
+      if (prev.response_body.find(value) == std::string::npos) continue;
+      if (!done[j]) {
+        done[j] = true;
+        parsed[j] = parse_json_body(prev.response_body);
+      }
+      if (!parsed[j]) continue;
+      auto pointer = find_pointer(*parsed[j], value);
+      if (!pointer.empty()) return Found{j, false, pointer};
+    }
+    return std::nullopt;
+  }
+
   void add_session(ClassAcc& cls, std::span<const store::ExchangeRow* const> session) {
     SessionTrace trace;
     std::unordered_map<std::string, Origin> origins;  // value -> where it came from
@@ -498,25 +533,9 @@ struct Synthesizer::Impl {
           Origin origin;
           origin.var = o.name;
           // Sent back after the system handed it out? Look in this session's earlier responses.
-          for (std::size_t j = 0; j < k && !origin.from_response; ++j) {
-            const auto& prev = *session[j];
-            for (const auto& [name, value] : parse_header_pairs(prev.response_headers))
-              if (value == o.value && !iequals(name, "x-correlation-id")) {
-                origin.from_response = true;
-                origin.source = {tids[j], true, name};
-                break;
-              }
-            if (origin.from_response || prev.response_body.find(o.value) == std::string::npos) continue;
-            if (!response_parsed[j]) {
-              response_parsed[j] = true;
-              parsed_responses[j] = parse_json_body(prev.response_body);
-            }
-            if (!parsed_responses[j]) continue;
-            auto pointer = find_pointer(*parsed_responses[j], o.value);
-            if (!pointer.empty()) {
-              origin.from_response = true;
-              origin.source = {tids[j], false, pointer};
-            }
+          if (auto found = find_in_responses(session, k, o.value, parsed_responses, response_parsed)) {
+            origin.from_response = true;
+            origin.source = {tids[found->step], found->header, found->where};
           }
           if (!origin.from_response) {
             auto s = shape_of(o.value);
@@ -548,6 +567,97 @@ struct Synthesizer::Impl {
     ++summary.sessions;
   }
 
+  // A verbatim session: one class, its one task the session's requests in order, each after its
+  // recorded gap, with the values the system handed out extracted and the made-up ones generated.
+  void add_verbatim_session(std::span<const store::ExchangeRow* const> session) {
+    UserClass c;
+    c.name = fmt::format("session-{}", verbatim_classes.size() + 1);
+    c.think.kind = ThinkTime::Kind::constant;
+    c.start_s = static_cast<double>(session.front()->started_us);  // made relative in finish()
+    Task task;
+    task.name = "recorded";
+    struct Known {
+      std::string var;  // "" when the value is replayed as recorded
+    };
+    std::unordered_map<std::string, Known> known;
+    std::set<std::string> names;
+    std::vector<std::optional<json::value>> parsed(session.size());
+    std::vector<bool> done(session.size(), false);
+    std::set<std::string> env;
+    std::int64_t previous_end = session.front()->started_us;
+    for (std::size_t k = 0; k < session.size(); ++k) {
+      const auto& r = *session[k];
+      const std::size_t tid = template_of(r.method, r.path);
+      std::optional<json::value> body;
+      if (!r.request_body.empty() && !r.request_body_truncated) body = parse_json_body(r.request_body);
+      auto occ = occurrences(r, templates[tid], body);
+      std::map<std::string, std::string> slot_var;
+      for (const auto& o : occ) {
+        auto it = known.find(o.value);
+        if (it == known.end()) {
+          std::string name = o.name;
+          for (int n = 2; names.count(name); ++n) name = fmt::format("{}_{}", o.name, n);
+          Known kv;
+          if (auto found = find_in_responses(session, k, o.value, parsed, done)) {
+            kv.var = name;
+            Extraction e;
+            e.var = name;
+            if (found->header) {
+              e.from = Extraction::From::header;
+              e.header = found->where;
+            } else {
+              e.pointer = found->where;
+            }
+            task.steps[found->step].extract.push_back(e);
+          } else {
+            auto shape = shape_of(o.value);
+            Generator g;
+            bool made = true;
+            switch (shape.kind) {
+              case ValueShape::Kind::uuid: g.kind = Generator::Kind::uuid; break;
+              case ValueShape::Kind::hex:
+              case ValueShape::Kind::token:
+                g.kind = Generator::Kind::hex;
+                g.length = std::max(shape.length, 8);
+                break;
+              case ValueShape::Kind::prefixed:
+                g.kind = Generator::Kind::prefix_n;
+                g.prefix = shape.prefix;
+                break;
+              default: made = false;
+            }
+            if (made) {
+              kv.var = name;
+              c.variables[name] = g;
+            }
+          }
+          if (!kv.var.empty()) names.insert(kv.var);
+          it = known.emplace(o.value, std::move(kv)).first;
+        }
+        if (!it->second.var.empty()) slot_var[o.slot] = it->second.var;
+      }
+      TemplateUse use;
+      use.requests = 1;
+      if (r.status) use.statuses[static_cast<int>(*r.status)] = 1;
+      use.exemplar.set = true;
+      use.exemplar.query_raw = r.query;
+      for (auto& [name, value] : parse_header_pairs(r.request_headers))
+        if (header_worth_keeping(name) && valid_utf8(value))
+          use.exemplar.headers.emplace_back(std::move(name), std::move(value));
+      if (body) use.exemplar.json_body = std::move(body);
+      else use.exemplar.raw_body = r.request_body;
+      for (const auto& o : occ) use.exemplar.slot_values[o.slot] = o.value;
+      Step step = build_step(tid, use, slot_var, env, true);
+      step.delay_s = k == 0 ? 0 : round_to(static_cast<double>(std::max<std::int64_t>(r.started_us - previous_end, 0)) / 1e6, 3);
+      previous_end = std::max(previous_end, r.started_us + std::max<std::int64_t>(r.total_us.value_or(0), 0));
+      task.steps.push_back(std::move(step));
+    }
+    c.tasks.push_back(std::move(task));
+    for (const auto& e : env) verbatim_env.insert(e);
+    verbatim_classes.push_back(std::move(c));
+    ++summary.sessions;
+  }
+
   void add_visitor(std::span<const store::ExchangeRow> rows) {
     prepare();
     std::vector<const store::ExchangeRow*> usable;
@@ -572,26 +682,34 @@ struct Synthesizer::Impl {
                      [](const auto* a, const auto* b) { return a->started_us < b->started_us; });
     ++summary.visitors;
     summary.used += static_cast<std::int64_t>(usable.size());
-    auto& cls = classes[class_for(rows)];
-    ++cls.visitors;
+    ClassAcc* cls = nullptr;
+    if (!options.verbatim) {
+      cls = &classes[class_for(rows)];
+      ++cls->visitors;
+    }
+    auto session_done = [&](std::span<const store::ExchangeRow* const> session) {
+      if (cls) add_session(*cls, session);
+      else add_verbatim_session(session);
+    };
     // Sessions end where the visitor was idle longer than the gap.
     std::size_t begin = 0;
     std::int64_t last_end = usable[0]->started_us;
     for (std::size_t i = 0; i < usable.size(); ++i) {
       const auto* r = usable[i];
       if (i > begin && r->started_us - last_end > options.session_gap.count()) {
-        add_session(cls, std::span<const store::ExchangeRow* const>(usable.data() + begin, i - begin));
+        session_done(std::span<const store::ExchangeRow* const>(usable.data() + begin, i - begin));
         begin = i;
       }
       last_end = std::max(last_end, r->started_us + std::max<std::int64_t>(r->total_us.value_or(0), 0));
     }
-    add_session(cls, std::span<const store::ExchangeRow* const>(usable.data() + begin, usable.size() - begin));
+    session_done(std::span<const store::ExchangeRow* const>(usable.data() + begin, usable.size() - begin));
   }
 
   Synthesis finish();
   UserClass build_class(ClassAcc& acc, ClassSummary& cs);
+  // verbatim: chat text stays as recorded, and the recorded status is the one expected.
   Step build_step(std::size_t tid, const TemplateUse& use, const std::map<std::string, std::string>& slot_var,
-                  std::set<std::string>& env);
+                  std::set<std::string>& env, bool verbatim = false);
 };
 
 namespace {
@@ -610,11 +728,6 @@ std::int64_t total_votes(const auto& votes) {
   return n;
 }
 
-// Rounded to `digits` decimals, so that the model file shows 0.7353, not 0.7352999999999999.
-double round_to(double v, int digits) {
-  const double scale = std::pow(10.0, digits);
-  return std::round(v * scale) / scale;
-}
 
 // The value at quantile q of sorted values, interpolated.
 double quantile(const std::vector<double>& sorted, double q) {
@@ -628,7 +741,8 @@ double quantile(const std::vector<double>& sorted, double q) {
 }  // namespace
 
 Step Synthesizer::Impl::build_step(std::size_t tid, const TemplateUse& use,
-                                   const std::map<std::string, std::string>& slot_var, std::set<std::string>& env) {
+                                   const std::map<std::string, std::string>& slot_var, std::set<std::string>& env,
+                                   bool verbatim) {
   const auto& t = templates[tid];
   const auto& ex = use.exemplar;
   Step s;
@@ -684,7 +798,7 @@ Step Synthesizer::Impl::build_step(std::size_t tid, const TemplateUse& use,
             if (is_redaction_marker(text)) {
               env.insert(env_name(name));
               v = json::string("{env." + env_name(name) + "}");
-            } else if (is_message_field(name)) {
+            } else if (is_message_field(name) && !verbatim) {
               v = json::string("{message}");
             } else {
               v = json::string(escape_braces(text));
@@ -701,14 +815,14 @@ Step Synthesizer::Impl::build_step(std::size_t tid, const TemplateUse& use,
   }
   // Checks: the statuses seen below 400; the profile's body check; 429 is "Rate limited".
   for (const auto& [status, n] : use.statuses)
-    if (status < 400) s.check.status.push_back(status);
+    if (status < 400 || verbatim) s.check.status.push_back(status);
   for (const auto& pc : options.profile.checks)
     if (pc.route.matches(t.method, s.path)) {
       s.check.json_any = pc.json_any;
       s.check.json_failure = pc.json_failure;
       break;
     }
-  s.check.named_failures[429] = "Rate limited";
+  if (!verbatim || s.check.status != std::vector<int>{429}) s.check.named_failures[429] = "Rate limited";
   return s;
 }
 
@@ -897,6 +1011,32 @@ Synthesis Synthesizer::Impl::finish() {
   out.model.name = options.name;
   out.model.description = options.description;
   summary.templates = static_cast<std::int64_t>(templates.size());
+  if (options.verbatim) {
+    // Sessions in the order they started; start times from the first one.
+    std::stable_sort(verbatim_classes.begin(), verbatim_classes.end(),
+                     [](const UserClass& a, const UserClass& b) { return a.start_s < b.start_s; });
+    const double first = verbatim_classes.front().start_s;
+    for (std::size_t i = 0; i < verbatim_classes.size(); ++i) {
+      auto& c = verbatim_classes[i];
+      c.name = fmt::format("session-{}", i + 1);
+      c.start_s = round_to((c.start_s - first) / 1e6, 3);
+    }
+    out.model.verbatim = true;
+    summary.verbatim = true;
+    out.model.classes = std::move(verbatim_classes);
+    out.model.messages = messages.empty() ? std::vector<std::string>{"Hello"} : messages;
+    ClassSummary cs;
+    cs.name = fmt::format("{} recorded sessions, replayed as they happened", out.model.classes.size());
+    cs.visitors = summary.visitors;
+    cs.sessions = summary.sessions;
+    cs.requests = summary.used;
+    cs.weight = 1;
+    cs.env.assign(verbatim_env.begin(), verbatim_env.end());
+    summary.classes.push_back(std::move(cs));
+    out.model = parse_model(to_json(out.model), "the synthesized model");
+    out.summary = summary;
+    return out;
+  }
   // Classes in the profile's order, then the others by name.
   std::vector<std::size_t> order(classes.size());
   std::iota(order.begin(), order.end(), 0);
@@ -997,7 +1137,14 @@ std::string format_summary(const SynthesisSummary& s) {
   std::string out = fmt::format(
       "{} exchanges from {} visitor(s) in {} session(s); {} used, {} request templates\n", s.exchanges, s.visitors,
       s.sessions, s.used, s.templates);
-  for (const auto& c : s.classes) {
+  if (s.verbatim) {
+    out += fmt::format("\nverbatim: {} session(s), each a class replayed once as it happened (replay --speed N "
+                       "compresses the gaps, --users clones sessions with fresh ids)\n",
+                       s.sessions);
+    for (const auto& c : s.classes)
+      if (!c.env.empty()) out += fmt::format("  from the environment at replay time: {}\n", fmt::join(c.env, ", "));
+  }
+  for (const auto& c : s.verbatim ? std::vector<ClassSummary>{} : s.classes) {
     out += fmt::format("\n{}{}  weight {:.3f}  ({} visitors, {} sessions, {} requests)\n", c.name,
                        c.from_profile ? "" : " (not in the profile)", c.weight, c.visitors, c.sessions, c.requests);
     if (c.think_s.size() == 3)

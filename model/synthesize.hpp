@@ -27,6 +27,9 @@ struct SynthesisOptions {
   Profile profile = aria_profile();
   std::string name = "synthesized";
   std::string description;
+  // One class per session replaying its requests in order with their recorded gaps (a verbatim
+  // model; `replay` then plays the sessions as they happened).
+  bool verbatim = false;
 };
 
 // What a person checks the model against: per class, where it came from and what it does.
@@ -49,6 +52,7 @@ struct SynthesisSummary {
   std::int64_t not_text = 0;          // method, path or query not UTF-8: not modelled
   std::int64_t binary_bodies = 0;     // steps whose request body is binary: modelled without it
   std::int64_t templates = 0;
+  bool verbatim = false;  // one class per recorded session
   std::vector<ClassSummary> classes;
   std::vector<std::string> notes;  // anything a person should know (unmatched visitors, ...)
 };

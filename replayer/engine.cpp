@@ -137,6 +137,7 @@ struct Engine::Impl {
   tcp::resolver::results_type endpoints;
   Clock::time_point t0;
   std::atomic<std::uint64_t> user_numbers{0};
+  std::atomic<std::uint64_t> sessions_ended{0};  // verbatim mode
 
   Impl(const Plan& p, EngineOptions o) : plan(p), options(std::move(o)) {}
 
@@ -154,6 +155,7 @@ struct Engine::Impl {
   asio::awaitable<void> run_steps(Worker& w, VirtualUser& u, const std::vector<StepPlan>& steps,
                                   Clock::time_point intended, bool stop_early);
   asio::awaitable<void> closed_user(Worker& w, std::size_t class_index, std::uint64_t number);
+  asio::awaitable<void> verbatim_user(Worker& w, std::size_t class_index, std::uint64_t number);
   asio::awaitable<void> arrival_iteration(Worker& w, VirtualUser* u, Clock::time_point intended);
   asio::awaitable<void> arrivals(Worker& w, Clock::time_point deadline);
   asio::awaitable<void> lag_monitor(Worker& w);
@@ -312,6 +314,42 @@ asio::awaitable<void> Engine::Impl::closed_user(Worker& w, std::size_t class_ind
   co_await run_steps(w, u, cls.on_stop, Clock::now(), false);
   u.conn.close();
   w.alive.fetch_sub(1, std::memory_order_relaxed);
+}
+
+// One recorded session, played once: from its start time, each step after its recorded delay,
+// both divided by the speed.
+asio::awaitable<void> Engine::Impl::verbatim_user(Worker& w, std::size_t class_index, std::uint64_t number) {
+  const ClassPlan& cls = plan.classes[class_index];
+  auto scaled = [this](double seconds) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds / options.speed));
+  };
+  auto& tally = w.tally[class_index];
+  ++tally.users;
+  bool finished = false;
+  if (co_await sleep_until(w, t0 + scaled(cls.source->start_s))) {
+    w.alive.fetch_add(1, std::memory_order_relaxed);
+    VirtualUser u;
+    u.class_index = class_index;
+    u.number = number;
+    u.vars = make_user_vars(cls, plan, number, w.rng);
+    finished = true;
+    for (const auto& step : cls.tasks.at(0).steps) {
+      auto intended = Clock::now() + scaled(step.source->delay_s);
+      if (step.source->delay_s > 0 && !co_await sleep_until(w, intended)) {
+        finished = false;
+        break;
+      }
+      if (w.stopping) {
+        finished = false;
+        break;
+      }
+      co_await run_step(w, u, step, intended);
+    }
+    u.conn.close();
+    w.alive.fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (finished) ++tally.iterations;
+  sessions_ended.fetch_add(1, std::memory_order_relaxed);
 }
 
 asio::awaitable<void> Engine::Impl::arrival_iteration(Worker& w, VirtualUser* u, Clock::time_point intended) {
@@ -504,6 +542,17 @@ EngineResult Engine::run(const std::function<void(const Progress&)>& progress, s
       break;
     }
     if (now >= deadline) break;
+    if (o.mode == Mode::verbatim) {
+      // Every session waits for its own start time; clones (user n of a model with k sessions
+      // plays session n mod k) get fresh variables.
+      for (; spawned < o.users; ++spawned) {
+        Worker* w = im.workers[spawned % im.workers.size()].get();
+        auto number = ++im.user_numbers;
+        w->users_started.fetch_add(1, std::memory_order_relaxed);
+        asio::co_spawn(w->ioc, im.verbatim_user(*w, spawned % im.plan.classes.size(), number), asio::detached);
+      }
+      if (im.sessions_ended.load(std::memory_order_relaxed) == o.users) break;  // every session has ended
+    }
     if (o.mode == Mode::users) {
       auto due = static_cast<std::uint64_t>(std::chrono::duration<double>(now - im.t0).count() * o.spawn_rate) + 1;
       for (; spawned < std::min(due, o.users); ++spawned) {

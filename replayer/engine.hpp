@@ -25,7 +25,9 @@ using net::Target;
 // anything is written, so a typo in --host leaves no run behind.
 void check_resolvable(const Target& target);
 
-enum class Mode { users, arrival };
+// users: closed model; arrival: open model at a fixed rate; verbatim: a verbatim model's recorded
+// sessions, each run once from its start time.
+enum class Mode { users, arrival, verbatim };
 
 struct EngineOptions {
   Target target;
@@ -33,6 +35,7 @@ struct EngineOptions {
   std::uint64_t users = 50;           // users mode: concurrent users; arrival mode: the most users at once
   double spawn_rate = 5;              // users started per second
   double arrival_rate = 0;            // arrival mode: task iterations started per second
+  double speed = 1;                   // verbatim mode: recorded start times and gaps divided by this
   std::chrono::microseconds run_time{std::chrono::seconds(120)};
   std::chrono::microseconds timeout{std::chrono::seconds(30)};
   std::chrono::microseconds stop_grace{std::chrono::seconds(5)};  // for on_stop and in-flight requests

@@ -26,6 +26,15 @@ namespace json = boost::json;
 
 namespace {
 
+const char* mode_name(Mode m) {
+  switch (m) {
+    case Mode::users: return "users";
+    case Mode::arrival: return "arrival";
+    case Mode::verbatim: return "verbatim";
+  }
+  return "users";
+}
+
 std::string ms(std::int64_t us) { return fmt::format("{:.0f}ms", static_cast<double>(us) / 1000.0); }
 
 // The model stored under id `spec`.
@@ -68,7 +77,7 @@ std::string config_json(const ReplayOptions& o) {
   for (const auto& t : o.thresholds) thresholds.emplace_back(t);
   return json::serialize(json::object{{"host", o.host},
                                       {"model", o.model},
-                                      {"mode", o.mode == Mode::users ? "users" : "arrival"},
+                                      {"mode", mode_name(o.mode)},
                                       {"users", o.users},
                                       {"spawn_rate", o.spawn_rate},
                                       {"rate", o.rate},
@@ -147,22 +156,7 @@ store::RunStatRow stat_row(const SummaryRow& r) {
   return s;
 }
 
-void print_summary(const Summary& summary, const EngineResult& r, const std::vector<ThresholdResult>& verdicts,
-                   const Plan& plan) {
-  const auto& t = summary.total();
-  const std::string rule(60, '=');
-  std::printf("\n%-48s %6s %6s %7s %7s %7s %7s %7s %8s\n", "Name", "reqs", "fails", "avg", "p50", "p95", "p99", "max",
-              "req/s");
-  for (const auto& row : summary.rows) {
-    bool total = &row == &summary.rows.back();
-    auto name = total ? std::string("Aggregated") : fmt::format("{} {}", row.key.method, row.key.name);
-    if (name.size() > 48) name = name.substr(0, 45) + "...";
-    const auto& a = row.stats.actual;
-    std::printf("%-48s %6llu %6llu %7s %7s %7s %7s %7s %8.1f\n", name.c_str(),
-                static_cast<unsigned long long>(row.stats.requests), static_cast<unsigned long long>(row.stats.failures),
-                ms(static_cast<std::int64_t>(a.mean())).c_str(), ms(a.percentile(0.5)).c_str(),
-                ms(a.percentile(0.95)).c_str(), ms(a.percentile(0.99)).c_str(), ms(a.max()).c_str(), row.rps);
-  }
+void print_classes(const EngineResult& r, const Plan& plan) {
   std::printf("\nUser classes (model weight -> users started, task iterations):\n");
   double weight_sum = 0;
   for (const auto& c : plan.classes) weight_sum += c.weight;
@@ -175,7 +169,11 @@ void print_summary(const Summary& summary, const EngineResult& r, const std::vec
                 users_sum ? 100.0 * static_cast<double>(c.users) / static_cast<double>(users_sum) : 0.0,
                 static_cast<unsigned long long>(c.iterations));
   }
+}
 
+void print_results(const Summary& summary, const std::vector<ThresholdResult>& verdicts, const EngineResult& r) {
+  const auto& t = summary.total();
+  const std::string rule(60, '=');
   std::printf("\n%s\n  LOAD TEST RESULTS\n%s\n", rule.c_str(), rule.c_str());
   std::printf("  Total requests: %llu\n", static_cast<unsigned long long>(t.stats.requests));
   std::printf("  Failures: %llu\n", static_cast<unsigned long long>(t.stats.failures));
@@ -191,6 +189,34 @@ void print_summary(const Summary& summary, const EngineResult& r, const std::vec
   if (r.unreliable)
     std::printf("  WARNING: the load generator saturated (%s): these figures measure it, not the target.\n",
                 r.unreliable_reason.c_str());
+}
+
+void print_summary(const Summary& summary, const EngineResult& r, const std::vector<ThresholdResult>& verdicts,
+                   const Plan& plan) {
+  std::printf("\n%-48s %6s %6s %7s %7s %7s %7s %7s %8s\n", "Name", "reqs", "fails", "avg", "p50", "p95", "p99", "max",
+              "req/s");
+  for (const auto& row : summary.rows) {
+    bool total = &row == &summary.rows.back();
+    auto name = total ? std::string("Aggregated") : fmt::format("{} {}", row.key.method, row.key.name);
+    if (name.size() > 48) name = name.substr(0, 45) + "...";
+    const auto& a = row.stats.actual;
+    std::printf("%-48s %6llu %6llu %7s %7s %7s %7s %7s %8.1f\n", name.c_str(),
+                static_cast<unsigned long long>(row.stats.requests), static_cast<unsigned long long>(row.stats.failures),
+                ms(static_cast<std::int64_t>(a.mean())).c_str(), ms(a.percentile(0.5)).c_str(),
+                ms(a.percentile(0.95)).c_str(), ms(a.percentile(0.99)).c_str(), ms(a.max()).c_str(), row.rps);
+  }
+  if (plan.model && plan.model->verbatim) {
+    std::uint64_t users = 0, sessions_run = 0;
+    for (const auto& c : r.classes) {
+      users += c.users;
+      sessions_run += c.iterations;
+    }
+    std::printf("\nRecorded sessions: %zu; users started %llu, sessions played to the end %llu\n", r.classes.size(),
+                static_cast<unsigned long long>(users), static_cast<unsigned long long>(sessions_run));
+  } else {
+    print_classes(r, plan);
+  }
+  print_results(summary, verdicts, r);
 }
 
 }  // namespace
@@ -228,17 +254,35 @@ int replay(const ReplayOptions& o) {
   std::random_device rd;
   const std::uint64_t seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
   Plan plan = compile_plan(model, seed);  // looks up {env.NAME}: may still refuse
-  raise_files_for(o.users);
+  // A verbatim model replays its sessions: one user each, or --users clones of them.
+  Mode mode = o.mode;
+  std::uint64_t users = o.users;
+  auto run_time = o.run_time;
+  if (model.verbatim) {
+    if (o.mode == Mode::arrival)
+      throw UsageError("--mode arrival does not apply to a verbatim model: it replays its recorded sessions as they "
+                       "happened (--speed N compresses them)");
+    mode = Mode::verbatim;
+    if (!o.users_given) users = model.classes.size();
+    if (!o.run_time_given) run_time = std::chrono::hours(24 * 365);  // until every session has ended
+  } else if (o.mode == Mode::verbatim) {
+    throw UsageError(fmt::format("--mode verbatim needs a verbatim model (aria-harness synthesize --verbatim); {} "
+                                 "is a model of weighted classes",
+                                 o.model));
+  }
+  if (!(o.speed > 0)) throw UsageError("--speed must be more than 0, e.g. 10 for ten times faster");
+  raise_files_for(users);
   check_resolvable(target);
   if (!db) db.emplace(o.db_path);
 
   EngineOptions eo;
   eo.target = target;
-  eo.mode = o.mode;
-  eo.users = o.users;
+  eo.mode = mode;
+  eo.users = users;
+  eo.speed = o.speed;
   eo.spawn_rate = o.spawn_rate;
   eo.arrival_rate = o.rate;
-  eo.run_time = o.run_time;
+  eo.run_time = run_time;
   eo.timeout = o.timeout;
   eo.threads = o.threads;
   eo.seed = seed;
@@ -255,8 +299,8 @@ int replay(const ReplayOptions& o) {
   start.target = target.url;
   start.model_id = model_id;
   start.model_name = model.name;
-  start.mode = o.mode == Mode::users ? "users" : "arrival";
-  start.users = static_cast<std::int64_t>(o.users);
+  start.mode = mode_name(mode);
+  start.users = static_cast<std::int64_t>(users);
   start.config = config_json(o);
   start.host_info = host_info_json(threads);
   start.started_us = unix_micros();
@@ -265,10 +309,14 @@ int replay(const ReplayOptions& o) {
   if (!o.quiet) {
     std::printf("%s\n  ARIA BLUE LOAD TEST  (run %lld in %s)\n  Target: %s\n  Model: %s | mode %s | users %llu",
                 std::string(60, '=').c_str(), static_cast<long long>(run_id), o.db_path.c_str(), target.url.c_str(),
-                model.name.c_str(), start.mode.c_str(), static_cast<unsigned long long>(o.users));
-    if (o.mode == Mode::arrival) std::printf(" | rate %.1f/s", o.rate);
+                model.name.c_str(), start.mode.c_str(), static_cast<unsigned long long>(users));
+    if (mode == Mode::arrival) std::printf(" | rate %.1f/s", o.rate);
+    else if (mode == Mode::verbatim) std::printf(" | %zu recorded sessions | speed %gx", model.classes.size(), o.speed);
     else std::printf(" | spawn %.1f/s", o.spawn_rate);
-    std::printf(" | run time %s\n%s\n", format_duration(o.run_time).c_str(), std::string(60, '=').c_str());
+    if (mode == Mode::verbatim && !o.run_time_given)
+      std::printf(" | until every session has ended\n%s\n", std::string(60, '=').c_str());
+    else
+      std::printf(" | run time %s\n%s\n", format_duration(run_time).c_str(), std::string(60, '=').c_str());
     std::fflush(stdout);
   }
 

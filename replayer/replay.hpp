@@ -21,6 +21,9 @@ struct ReplayOptions {
   std::uint64_t users = 50;
   double spawn_rate = 5;
   double rate = 0;  // arrival mode
+  double speed = 1;  // verbatim mode: recorded gaps compressed this many times
+  bool users_given = false;     // verbatim mode: --users clones sessions; else one user per session
+  bool run_time_given = false;  // verbatim mode: else the run lasts until every session has ended
   std::chrono::microseconds run_time{std::chrono::seconds(120)};
   std::chrono::microseconds timeout{std::chrono::seconds(30)};
   unsigned threads = 0;

@@ -99,6 +99,62 @@ TEST_F(SynthesizeFixture, BuiltinAriaThroughTheRecorderComesBackAndReplaysCleanl
   EXPECT_NE(out.find("Failures: 0"), std::string::npos) << out;
 }
 
+// "Total requests: N" of a replay's summary.
+long total_requests(const std::string& out) {
+  auto at = out.find("Total requests: ");
+  return at == std::string::npos ? -1 : std::stol(out.substr(at + 16));
+}
+
+TEST_F(SynthesizeFixture, AVerbatimModelReplaysTheRecordingAsItHappened) {
+  Child mock({"mock", "--listen", "127.0.0.1:0", "--threads", "1", "--llm-latency", "5ms", "--llm-jitter", "0ms"});
+  ASSERT_TRUE(mock.wait_for("listening on http://127.0.0.1:")) << mock.text;
+  const auto stand_in = printed_url(mock.text);
+  Child recorder({"record", "--db", path("rec.db"), "--upstream", stand_in, "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(recorder.wait_for("listening on http://127.0.0.1:")) << recorder.text;
+  std::string out;
+  run({"replay", "--db", path("drive.db"), "--host", printed_url(recorder.text), "--users", "12", "--spawn-rate", "12",
+       "--run-time", "6s", "--quiet", "--threshold", "fail_rate<100%"},
+      &out);
+  ASSERT_EQ(kill(recorder.pid, SIGINT), 0);
+  ASSERT_EQ(recorder.wait_exit(), 0) << recorder.text;
+  const auto stored = recorder.text.find(" exchanges stored");
+  ASSERT_NE(stored, std::string::npos) << recorder.text;
+  const long recorded = std::stol(recorder.text.substr(recorder.text.rfind(' ', stored - 1) + 1));
+  ASSERT_GT(recorded, 12);
+
+  ASSERT_EQ(run({"synthesize", "--db", path("rec.db"), "--verbatim", "-o", path("verbatim.json")}, &out), 0) << out;
+  EXPECT_NE(out.find("verbatim: 12 session(s)"), std::string::npos) << out;
+  // Four times faster: every recorded request once, none failing, in about a quarter of the time.
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(run({"replay", "--db", path("rec.db"), "--model", path("verbatim.json"), "--host", stand_in, "--speed", "4",
+                 "--threshold", "fail_rate<0.0001%"},
+                &out),
+            0)
+      << out;
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(total_requests(out), recorded) << out;
+  EXPECT_NE(out.find("Recorded sessions: 12; users started 12, sessions played to the end 12"), std::string::npos)
+      << out;
+  EXPECT_LT(took, 6s) << "the recording took 6 s; four times faster should take about 1.5 s";
+  // Twice the users: each session twice, the clones with fresh ids (a reused session id would
+  // fail the second POST /api/sessions or DELETE).
+  ASSERT_EQ(run({"replay", "--db", path("rec.db"), "--model", path("verbatim.json"), "--host", stand_in, "--speed", "4",
+                 "--users", "24", "--threshold", "fail_rate<0.0001%"},
+                &out),
+            0)
+      << out;
+  EXPECT_EQ(total_requests(out), 2 * recorded) << out;
+  // Not for a model of weighted classes, nor in arrival mode.
+  EXPECT_EQ(run({"replay", "--db", path("rec.db"), "--model", "builtin:aria", "--host", stand_in, "--mode", "verbatim"},
+                &out),
+            2);
+  EXPECT_NE(out.find("needs a verbatim model"), std::string::npos) << out;
+  EXPECT_EQ(run({"replay", "--db", path("rec.db"), "--model", path("verbatim.json"), "--host", stand_in, "--mode",
+                 "arrival", "--rate", "5"},
+                &out),
+            2);
+}
+
 TEST_F(SynthesizeFixture, BadInputExitsTwoAndWritesNothing) {
   std::string out;
   EXPECT_EQ(run({"synthesize", "--db", path("missing.db"), "-o", path("m.json")}, &out), 2);

@@ -99,6 +99,23 @@ TEST(ModelJson, RichModelRoundTrips) {
   EXPECT_EQ(to_json(back), text);
 }
 
+TEST(ModelJson, VerbatimFieldsRoundTrip) {
+  Model m = rich_model();
+  m.verbatim = true;
+  m.classes[0].start_s = 12.5;
+  m.classes[0].tasks[0].steps[0].delay_s = 0.25;
+  const std::string text = to_json(m);
+  EXPECT_THAT(text, HasSubstr("\"verbatim\": true"));
+  EXPECT_THAT(text, HasSubstr("\"start\": 12.5"));
+  EXPECT_THAT(text, HasSubstr("\"delay\": 0.25"));
+  EXPECT_EQ(parse_model(text, "verbatim.json"), m);
+  EXPECT_FALSE(validate(json::parse(model_schema_text()), json::parse(text)));
+  // A negative delay is refused by the schema, naming the place.
+  std::string bad = text;
+  bad.replace(bad.find("\"delay\": 0.25"), 14, "\"delay\": -1");
+  EXPECT_THROW(parse_model(bad, "bad.json"), UsageError);
+}
+
 TEST(ModelJson, WritesReadableJson) {
   const std::string text = to_json(rich_model());
   // Pretty-printed with two spaces, a JSON body as JSON, numbers as written by people.
@@ -322,8 +339,8 @@ TEST(ModelJson, RefusesEmptyClassesAndTasks) {
 
 TEST(ModelJson, RefusesAnUnknownField) {
   EXPECT_EQ(refusal([](json::object& r) { r["frobnicate"] = true; }),
-            "model.json: frobnicate: unknown field; allowed fields: format, version, name, description, messages, "
-            "classes");
+            "model.json: frobnicate: unknown field; allowed fields: format, version, name, description, verbatim, "
+            "messages, classes");
   EXPECT_THAT(refusal([](json::object& r) { step(r, 0, 0)["url"] = "/x"; }),
               StartsWith("model.json: classes[0].tasks[0].steps[0].url: unknown field; allowed fields: method, "
                          "path, name, query, headers, body, json, check, extract"));

@@ -399,3 +399,62 @@ TEST(Synthesize, BadInputGivesAClearMessageNeverACrash) {
 
 }  // namespace
 }  // namespace aria::model
+
+namespace aria::model {
+namespace {
+
+TEST(SynthesizeVerbatim, EachSessionComesBackAsRecorded) {
+  const auto rows = traffic(engine_truth(), 12, 6, 5);
+  SynthesisOptions o;
+  o.verbatim = true;
+  auto s = synthesize(rows, o);
+  EXPECT_TRUE(s.model.verbatim);
+  EXPECT_TRUE(s.summary.verbatim);
+  ASSERT_EQ(static_cast<std::int64_t>(s.model.classes.size()), s.summary.sessions);
+  std::size_t steps = 0;
+  for (const auto& c : s.model.classes) {
+    ASSERT_EQ(c.tasks.size(), 1u);
+    steps += c.tasks[0].steps.size();
+  }
+  EXPECT_EQ(steps, rows.size());  // every request, none merged
+  // Sessions in the order they started, from 0 s.
+  EXPECT_EQ(s.model.classes.front().start_s, 0);
+  for (std::size_t i = 1; i < s.model.classes.size(); ++i)
+    EXPECT_LE(s.model.classes[i - 1].start_s, s.model.classes[i].start_s);
+  // A chat session: the server's id extracted where it came from and used after; the recorded
+  // text and statuses kept; the gaps as recorded (4 ms per exchange in this traffic, plus think).
+  const UserClass* chat = nullptr;
+  for (const auto& c : s.model.classes)
+    if (c.tasks[0].steps[0].path == "/api/engine/chat/sessions") chat = &c;
+  ASSERT_NE(chat, nullptr);
+  const auto& st = chat->tasks[0].steps;
+  ASSERT_EQ(st[0].extract.size(), 1u);
+  EXPECT_EQ(st[0].extract[0].pointer, "/id");
+  EXPECT_EQ(st[0].delay_s, 0);
+  EXPECT_EQ(st[0].check.status, std::vector<int>{201});
+  EXPECT_EQ(st.back().method, "DELETE");
+  EXPECT_EQ(st.back().path, "/api/engine/chat/sessions/{" + st[0].extract[0].var + "}");
+  EXPECT_EQ(st.back().check.status, std::vector<int>{204});
+  for (std::size_t i = 1; i < st.size(); ++i) {
+    EXPECT_GE(st[i].delay_s, 0.0);
+    EXPECT_LE(st[i].delay_s, 0.6 + 1e-9);  // the chat truth thinks 0.2-0.6 s
+    if (st[i].method == "POST") EXPECT_EQ(*st[i].body, R"({"content":"What is the weather?"})");
+  }
+  EXPECT_EQ(to_json(s.model).find("redacted"), std::string::npos);
+  EXPECT_NE(format_summary(s.summary).find("verbatim: "), std::string::npos);
+}
+
+TEST(SynthesizeVerbatim, ClientMadeIdsAreGeneratedPerUser) {
+  SynthesisOptions o;
+  o.verbatim = true;
+  auto s = synthesize(traffic(seed_truth(), 6, 4, 6), o);
+  for (const auto& c : s.model.classes) {
+    if (c.tasks[0].steps[0].path != "/api/sessions") continue;
+    ASSERT_EQ(c.variables.count("session_id"), 1u) << c.name;
+    EXPECT_EQ(c.variables.at("session_id").kind, Generator::Kind::prefix_n);
+    EXPECT_EQ(c.tasks[0].steps.back().path, "/api/sessions/{session_id}");
+  }
+}
+
+}  // namespace
+}  // namespace aria::model
