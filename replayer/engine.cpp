@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <array>
 #include <deque>
 #include <future>
@@ -80,7 +81,27 @@ struct VirtualUser {
   Vars vars;
   Connection conn;
   bool started = false;  // on_start done
+  // The messages this user sent last, newest first: a person does not send the same text twice
+  // in a row (and Aria refuses a repeat within 5 s).
+  std::array<std::uint32_t, 8> recent{};
+  std::size_t recent_count = 0;
 };
+
+// A message from the set that is none of the user's last few (as many as the set allows).
+std::size_t draw_message(VirtualUser& u, std::size_t messages, std::mt19937_64& rng) {
+  const std::size_t avoid = std::min(u.recent_count, std::min(u.recent.size(), messages - 1));
+  std::size_t pick = 0;
+  for (;;) {
+    pick = std::uniform_int_distribution<std::size_t>(0, messages - 1)(rng);
+    bool fresh = true;
+    for (std::size_t i = 0; i < avoid; ++i) fresh = fresh && u.recent[i] != pick;
+    if (fresh) break;
+  }
+  std::move_backward(u.recent.begin(), u.recent.end() - 1, u.recent.end());
+  u.recent[0] = static_cast<std::uint32_t>(pick);
+  u.recent_count = std::min(u.recent_count + 1, u.recent.size());
+  return pick;
+}
 
 // Task iterations waiting for a free user of their class (arrival mode).
 struct Pending {
@@ -167,7 +188,7 @@ asio::awaitable<void> Engine::Impl::run_step(Worker& w, VirtualUser& u, const St
   const model::Model& model = *plan.model;
   std::string_view message;
   if (step.needs_message && !model.messages.empty())
-    message = model.messages[std::uniform_int_distribution<std::size_t>(0, model.messages.size() - 1)(w.rng)];
+    message = model.messages[draw_message(u, model.messages.size(), w.rng)];
 
   // The request is serialized by hand into buffers the user keeps: Beast's field list and
   // serializer cost more per request than the rest of the client together.

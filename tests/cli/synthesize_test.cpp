@@ -7,7 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include "model/builtin.hpp"
+#include "net/client.hpp"
 #include "model/json.hpp"
 #include "tests/cli/child.hpp"
 
@@ -97,6 +100,76 @@ TEST_F(SynthesizeFixture, BuiltinAriaThroughTheRecorderComesBackAndReplaysCleanl
             0)
       << out;
   EXPECT_NE(out.find("Failures: 0"), std::string::npos) << out;
+}
+
+TEST_F(SynthesizeFixture, TheEngineDialectsServerMadeIdsAreExtracted) {
+  Child mock({"mock", "--listen", "127.0.0.1:0", "--threads", "1", "--llm-latency", "5ms", "--api-key", "ENGINE-KEY"});
+  ASSERT_TRUE(mock.wait_for("listening on http://127.0.0.1:")) << mock.text;
+  const auto stand_in = printed_url(mock.text);
+  // Every client holds the same key: visitors are told apart by a header of their own.
+  Child recorder({"record", "--db", path("rec.db"), "--upstream", stand_in, "--listen", "127.0.0.1:0", "--visitor-key",
+                  "header:X-User"});
+  ASSERT_TRUE(recorder.wait_for("listening on http://127.0.0.1:")) << recorder.text;
+  const auto url = printed_url(recorder.text);
+  const auto port = static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+  // Four visitors (each its own connection), each: create, three messages a second apart (Aria
+  // refuses the same text twice within 5 s), read them, delete.
+  std::vector<std::unique_ptr<aria::net::HttpClient>> clients;
+  std::vector<aria::net::Headers> keys;
+  std::vector<std::string> ids;
+  for (int v = 0; v < 4; ++v) {
+    clients.push_back(std::make_unique<aria::net::HttpClient>("127.0.0.1", port));
+    keys.push_back({{"X-API-Key", "ENGINE-KEY"}, {"X-User", "user-" + std::to_string(v)}});
+    auto created = clients[v]->post_json("/api/engine/chat/sessions", R"({"title":"t"})", keys[v]);
+    ASSERT_EQ(created.status, 201) << created.body;
+    ids.emplace_back(boost::json::parse(created.body).at("id").as_string());
+  }
+  for (int m = 0; m < 3; ++m) {
+    std::this_thread::sleep_for(1s);
+    for (std::size_t v = 0; v < clients.size(); ++v) {
+      const auto body = R"({"content":"hello number )" + std::to_string(m) + "\"}";
+      EXPECT_EQ(clients[v]->post_json("/api/engine/chat/sessions/" + ids[v] + "/messages", body, keys[v]).status, 200);
+    }
+  }
+  for (std::size_t v = 0; v < clients.size(); ++v) {
+    EXPECT_EQ(clients[v]->get("/api/engine/chat/sessions/" + ids[v] + "/messages", keys[v]).status, 200);
+    EXPECT_LT(clients[v]->request("DELETE", "/api/engine/chat/sessions/" + ids[v], {}, keys[v]).status, 300);
+  }
+  ASSERT_EQ(kill(recorder.pid, SIGINT), 0);
+  ASSERT_EQ(recorder.wait_exit(), 0) << recorder.text;
+  std::string out;
+  ASSERT_EQ(run({"synthesize", "--db", path("rec.db"), "-o", path("model.json")}, &out), 0) << out;
+  EXPECT_EQ(out.find("ENGINE-KEY"), std::string::npos);
+  std::ifstream in(path("model.json"));
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str().find("ENGINE-KEY"), std::string::npos) << "a secret reached the model";
+  const auto model = aria::model::parse_model(text.str(), "model.json");
+  ASSERT_EQ(model.classes.size(), 1u) << out;
+  const auto& chat = model.classes[0];
+  EXPECT_EQ(chat.name, "ChatUser");
+  ASSERT_EQ(chat.on_start.size(), 1u) << out;
+  ASSERT_EQ(chat.on_start[0].extract.size(), 1u) << out;
+  EXPECT_EQ(chat.on_start[0].extract[0].pointer, "/id");
+  const auto var = chat.on_start[0].extract[0].var;
+  ASSERT_EQ(chat.on_stop.size(), 1u) << out;
+  EXPECT_EQ(chat.on_stop[0].path, "/api/engine/chat/sessions/{" + var + "}");
+  bool messages = false;
+  for (const auto& t : chat.tasks)
+    if (t.steps[0].method == "POST" && t.steps[0].path == "/api/engine/chat/sessions/{" + var + "}/messages") {
+      messages = true;
+      EXPECT_EQ(*t.steps[0].body, R"({"content":"{message}"})");
+    }
+  EXPECT_TRUE(messages) << out;
+  // The recorded texts join the seed's ten.
+  EXPECT_EQ(model.messages.size(), 13u);
+  // The key comes from the environment at replay time; with it, the model replays cleanly.
+  std::ofstream(path("secrets.env")) << "X_API_KEY=ENGINE-KEY\n";
+  EXPECT_EQ(run({"replay", "--db", path("rec.db"), "--model", "1", "--host", stand_in, "--users", "3", "--run-time",
+                 "3s", "--env-file", path("secrets.env"), "--threshold", "fail_rate<0.0001%", "--quiet"},
+                &out),
+            0)
+      << out;
 }
 
 // "Total requests: N" of a replay's summary.
