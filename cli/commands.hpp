@@ -18,5 +18,6 @@ Runner add_export_har_command(CLI::App& app);
 Runner add_replay_command(CLI::App& app);
 Runner add_runs_command(CLI::App& app);
 Runner add_synthesize_command(CLI::App& app);
+Runner add_report_command(CLI::App& app);
 
 }  // namespace aria::cli

@@ -156,6 +156,13 @@ std::int64_t Histogram::percentile(double q) const {
   return max_;  // unreachable while count_ matches the buckets
 }
 
+std::vector<std::pair<std::int64_t, std::uint64_t>> Histogram::bucket_counts() const {
+  std::vector<std::pair<std::int64_t, std::uint64_t>> out;
+  for (std::size_t i = 0; i < buckets_.size(); ++i)
+    if (buckets_[i] > 0) out.emplace_back(bucket_range(i).lo, buckets_[i]);
+  return out;
+}
+
 std::string Histogram::serialize() const {
   std::string out(kMagic, sizeof kMagic);
   out.push_back(static_cast<char>(kVersion));

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace aria::replayer {
@@ -25,6 +26,9 @@ class Histogram {
   // The value at quantile q in [0, 1] (q = 0.95 for p95), within 1 %; 0 when empty. Never below
   // min() nor above max().
   std::int64_t percentile(double q) const;
+  // Each non-empty bucket as (the lowest value it holds, its count), in increasing order: the
+  // distribution, for charts.
+  std::vector<std::pair<std::int64_t, std::uint64_t>> bucket_counts() const;
 
   // Compact, versioned, sparse binary form; deserialize() throws aria::UsageError on corrupt data.
   std::string serialize() const;

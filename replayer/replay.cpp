@@ -13,8 +13,10 @@
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
+#include "core/files.hpp"
 #include "core/parse.hpp"
 #include "model/json.hpp"
+#include "reports/report.hpp"
 #include "net/system.hpp"
 #include "replayer/locust_csv.hpp"
 #include "replayer/thresholds.hpp"
@@ -221,6 +223,33 @@ void print_summary(const Summary& summary, const EngineResult& r, const std::vec
 
 }  // namespace
 
+namespace {
+
+// The classes and tasks: the model's weights beside what the run did.
+std::string mix_json(const Plan& plan, const EngineResult& r) {
+  double class_total = 0;
+  for (const auto& c : plan.classes) class_total += c.weight;
+  json::array out;
+  for (std::size_t i = 0; i < plan.classes.size() && i < r.classes.size(); ++i) {
+    const auto& c = plan.classes[i];
+    double task_total = 0;
+    for (const auto& t : c.source->tasks) task_total += t.weight;
+    json::array tasks;
+    for (std::size_t k = 0; k < c.source->tasks.size(); ++k)
+      tasks.push_back(json::object{{"name", c.source->tasks[k].name},
+                                   {"weight", task_total > 0 ? c.source->tasks[k].weight / task_total : 0},
+                                   {"runs", k < r.classes[i].tasks.size() ? r.classes[i].tasks[k] : 0}});
+    out.push_back(json::object{{"class", c.name},
+                               {"weight", class_total > 0 ? c.weight / class_total : 0},
+                               {"users", r.classes[i].users},
+                               {"iterations", r.classes[i].iterations},
+                               {"tasks", std::move(tasks)}});
+  }
+  return json::serialize(out);
+}
+
+}  // namespace
+
 int replay(const ReplayOptions& o) {
   // Everything the user typed is checked before the store is touched.
   auto target = parse_target(o.host);
@@ -241,6 +270,11 @@ int replay(const ReplayOptions& o) {
     auto dir = std::filesystem::path(o.csv_prefix).parent_path();
     if (!dir.empty() && !std::filesystem::is_directory(dir))
       throw UsageError(fmt::format("--csv {}: the folder {} does not exist", o.csv_prefix, dir.string()));
+  }
+  if (!o.html_path.empty()) {
+    auto dir = std::filesystem::path(o.html_path).parent_path();
+    if (!dir.empty() && !std::filesystem::is_directory(dir))
+      throw UsageError(fmt::format("--html {}: the folder {} does not exist", o.html_path, dir.string()));
   }
   if (o.db_path.empty()) throw UsageError("--db FILE is required: the SQLite store the run is kept in");
 
@@ -383,9 +417,11 @@ int replay(const ReplayOptions& o) {
   end.unreliable = r.unreliable;
   end.unreliable_reason = r.unreliable_reason;
   end.duration_us = static_cast<std::int64_t>(r.duration_s * 1e6);
+  end.mix = mix_json(plan, r);
   store::finish_run(*db, run_id, end, rows, series, failures);
 
   if (!o.csv_prefix.empty()) write_locust_csv(o.csv_prefix, summary, history, r.stats.failures());
+  if (!o.html_path.empty()) write_file_atomically(o.html_path, reports::render_run_report(*db, run_id, {}), "report");
 
   if (!o.quiet) {
     print_summary(summary, r, verdicts, plan);

@@ -29,6 +29,7 @@ struct ReplayOptions {
   unsigned threads = 0;
   std::vector<std::string> thresholds;  // empty: the seed's three
   std::string csv_prefix;               // empty: no CSV
+  std::string html_path;                // empty: no HTML report
   std::chrono::milliseconds progress_every{std::chrono::seconds(5)};
   bool quiet = false;
 };

@@ -57,6 +57,7 @@ struct RunEnd {
   bool unreliable = false;
   std::string unreliable_reason;
   std::int64_t duration_us = 0;
+  std::string mix = "[]";  // JSON: classes and tasks, model weights against what ran
 };
 
 // Writes the run's rows and closes it, in one transaction.
@@ -76,5 +77,18 @@ struct RunListing {
   std::int64_t p50_us = 0, p95_us = 0, p99_us = 0;
 };
 std::vector<RunListing> list_runs(const Database& db);
+
+// Everything stored of one run: what a report shows.
+struct RunRecord {
+  RunListing listing;
+  std::string config = "{}", host_info = "{}", thresholds = "[]", mix = "[]";
+  std::string unreliable_reason;
+  std::optional<std::int64_t> model_id;
+  std::int64_t started_us = 0;
+  std::vector<RunStatRow> stats;  // per endpoint, then the aggregate ('Aggregated', method '')
+  std::vector<SeriesRow> series;
+  std::vector<FailureRow> failures;
+};
+std::optional<RunRecord> load_run(const Database& db, std::int64_t run_id);
 
 }  // namespace aria::store

@@ -6,8 +6,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace {
@@ -155,6 +157,41 @@ TEST_F(ReplayFixture, ThresholdsDecideTheExitCodeAndEveryRunIsStored) {
   }
   EXPECT_EQ(run({"runs", "--db", db()}, &out), 0);
   EXPECT_NE(out.find("completed"), std::string::npos) << out;
+}
+
+TEST_F(ReplayFixture, HtmlReportsOfARunFromReplayAndFromReport) {
+  std::string out;
+  const auto html = (dir / "run.html").string();
+  ASSERT_EQ(run({"replay", "--db", db(), "--host", url, "--users", "10", "--spawn-rate", "50", "--run-time", "3s",
+                 "--html", html, "--threshold", "fail_rate<1%", "--quiet", "--label", "<b>nightly</b>"},
+                &out),
+            0)
+      << out;
+  std::ifstream in(html);
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto page = text.str();
+  for (auto want : {"id=\"summary\"", "id=\"endpoints\"", "id=\"charts\"", "id=\"mix\"", "ChatUser",
+                    "send_chat_message", "&lt;b&gt;nightly&lt;/b&gt;", "fail_rate&lt;1%"})
+    EXPECT_NE(page.find(want), std::string::npos) << want;
+  auto list = runs();
+  ASSERT_EQ(list.size(), 1u);
+  const auto requests = list[0].at("requests").as_int64();
+  EXPECT_NE(page.find(fmt::format("data-figure=\"requests\">{}<", requests)), std::string::npos) << requests;
+  // The same page from `report`.
+  const auto again = (dir / "again.html").string();
+  ASSERT_EQ(run({"report", "--db", db(), "--run", "1", "-o", again}, &out), 0) << out;
+  std::ifstream in2(again);
+  std::stringstream text2;
+  text2 << in2.rdbuf();
+  EXPECT_EQ(text2.str(), page);
+  // Bad input: exit 2, nothing written.
+  EXPECT_EQ(run({"report", "--db", db(), "--run", "7", "-o", (dir / "no.html").string()}, &out), 2);
+  EXPECT_NE(out.find("no such run"), std::string::npos) << out;
+  EXPECT_EQ(run({"report", "--db", (dir / "none.db").string(), "--run", "1", "-o", (dir / "no.html").string()}, &out), 2);
+  EXPECT_EQ(run({"report", "--db", db(), "--run", "1", "-o", again, "--templates", (dir / "nowhere").string()}, &out), 2);
+  EXPECT_FALSE(std::filesystem::exists(dir / "no.html"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "none.db"));
 }
 
 TEST_F(ReplayFixture, CsvFilesCarryLocustsHeaders) {
