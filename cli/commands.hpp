@@ -19,5 +19,7 @@ Runner add_replay_command(CLI::App& app);
 Runner add_runs_command(CLI::App& app);
 Runner add_synthesize_command(CLI::App& app);
 Runner add_report_command(CLI::App& app);
+Runner add_compare_command(CLI::App& app);
+Runner add_trend_command(CLI::App& app);
 
 }  // namespace aria::cli

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   for (auto adder : {aria::cli::add_mock_command, aria::cli::add_record_command, aria::cli::add_recordings_command,
                      aria::cli::add_import_har_command, aria::cli::add_export_har_command, aria::cli::add_synthesize_command,
                      aria::cli::add_replay_command, aria::cli::add_runs_command, aria::cli::add_report_command,
+                     aria::cli::add_compare_command, aria::cli::add_trend_command,
                      aria::cli::add_demo_command}) {
     auto runner = adder(app);
     runners[app.get_subcommands({}).back()] = std::move(runner);

@@ -50,6 +50,7 @@ Runner add_replay_command(CLI::App& app) {
   cmd->add_option("--csv", o.csv_prefix, "Write PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv "
                                           "with Locust's columns");
   cmd->add_option("--html", o.html_path, "Also write the run's HTML report to this file (as `aria-harness report`)");
+  cmd->add_option("--junit", o.junit_path, "Also write the thresholds as JUnit XML, one test case each, for CI");
   cmd->add_option("--label", o.label, "Label of the run, to group runs over time");
   cmd->add_option("--threads", o.threads, "Generator threads (0: one per core)")->capture_default_str();
   cmd->add_option("--progress", f->progress, "Interval of the live line")->capture_default_str();

@@ -16,6 +16,7 @@
 #include "core/files.hpp"
 #include "core/parse.hpp"
 #include "model/json.hpp"
+#include "reports/junit.hpp"
 #include "reports/report.hpp"
 #include "net/system.hpp"
 #include "replayer/locust_csv.hpp"
@@ -271,10 +272,11 @@ int replay(const ReplayOptions& o) {
     if (!dir.empty() && !std::filesystem::is_directory(dir))
       throw UsageError(fmt::format("--csv {}: the folder {} does not exist", o.csv_prefix, dir.string()));
   }
-  if (!o.html_path.empty()) {
-    auto dir = std::filesystem::path(o.html_path).parent_path();
-    if (!dir.empty() && !std::filesystem::is_directory(dir))
-      throw UsageError(fmt::format("--html {}: the folder {} does not exist", o.html_path, dir.string()));
+  for (const auto& [flag, file] : {std::pair<const char*, const std::string&>{"--html", o.html_path},
+                                   std::pair<const char*, const std::string&>{"--junit", o.junit_path}}) {
+    auto dir = std::filesystem::path(file).parent_path();
+    if (!file.empty() && !dir.empty() && !std::filesystem::is_directory(dir))
+      throw UsageError(fmt::format("{} {}: the folder {} does not exist", flag, file, dir.string()));
   }
   if (o.db_path.empty()) throw UsageError("--db FILE is required: the SQLite store the run is kept in");
 
@@ -422,6 +424,15 @@ int replay(const ReplayOptions& o) {
 
   if (!o.csv_prefix.empty()) write_locust_csv(o.csv_prefix, summary, history, r.stats.failures());
   if (!o.html_path.empty()) write_file_atomically(o.html_path, reports::render_run_report(*db, run_id, {}), "report");
+  if (!o.junit_path.empty()) {
+    std::vector<reports::JUnitCase> cases;
+    for (const auto& v : verdicts) {
+      const auto described = v.describe();  // "p95<500ms  observed 212ms  pass"
+      cases.push_back({fmt::format("aria-harness.run{}", run_id), described.substr(0, described.find("  ")),
+                       v.pass ? std::nullopt : std::optional<std::string>(described), r.duration_s});
+    }
+    write_file_atomically(o.junit_path, reports::junit_xml("aria-harness thresholds", cases), "JUnit file");
+  }
 
   if (!o.quiet) {
     print_summary(summary, r, verdicts, plan);

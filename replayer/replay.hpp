@@ -30,6 +30,7 @@ struct ReplayOptions {
   std::vector<std::string> thresholds;  // empty: the seed's three
   std::string csv_prefix;               // empty: no CSV
   std::string html_path;                // empty: no HTML report
+  std::string junit_path;               // empty: no JUnit XML
   std::chrono::milliseconds progress_every{std::chrono::seconds(5)};
   bool quiet = false;
 };

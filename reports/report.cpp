@@ -12,12 +12,16 @@
 #include "core/files.hpp"
 #include "replayer/histogram.hpp"
 #include "replayer/thresholds.hpp"
+#include "reports/page.hpp"
 #include "reports/svg.hpp"
 #include "store/runs.hpp"
 
 namespace aria::reports {
 namespace embedded {
-extern const std::string_view report;  // reports/templates/report.mustache
+extern const std::string_view report;   // reports/templates/report.mustache
+extern const std::string_view compare;  // reports/templates/compare.mustache
+extern const std::string_view trend;    // reports/templates/trend.mustache
+extern const std::string_view style;    // reports/templates/style.mustache
 }  // namespace embedded
 
 namespace json = boost::json;
@@ -93,8 +97,18 @@ std::string distribution_chart(const std::string& serialized) {
 
 }  // namespace
 
+kainjow::mustache::data page_data(const TemplateSource& templates) {
+  kainjow::mustache::data d;
+  const std::string style = template_text(templates, "style");
+  d.set("style", kainjow::mustache::partial([style] { return style; }));
+  return d;
+}
+
 std::string_view builtin_template(std::string_view name) {
   if (name == "report") return embedded::report;
+  if (name == "compare") return embedded::compare;
+  if (name == "trend") return embedded::trend;
+  if (name == "style") return embedded::style;
   throw std::invalid_argument(fmt::format("no built-in template {}", name));
 }
 
@@ -121,7 +135,7 @@ std::string render_run_report(const store::Database& db, std::int64_t run_id, co
   if (!tmpl.is_valid())
     throw UsageError(fmt::format("template report.mustache: {}", tmpl.error_message()));
 
-  Data d;
+  Data d = page_data(templates);
   d.set("title", fmt::format("aria-harness run {}{}", l.id, l.label.empty() ? "" : " (" + l.label + ")"));
   Data r;
   r.set("id", std::to_string(l.id));

@@ -23,7 +23,7 @@ std::string template_text(const TemplateSource& source, std::string_view name);
 // are) or a bad template.
 std::string render_run_report(const store::Database& db, std::int64_t run_id, const TemplateSource& templates);
 
-// The built-in template's text, as shipped in reports/templates/.
+// The built-in template's text, as shipped in reports/templates/ (report, compare, trend, style).
 std::string_view builtin_template(std::string_view name);
 
 }  // namespace aria::reports

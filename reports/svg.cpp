@@ -62,7 +62,7 @@ double nice_step(double max, int ticks) {
 }
 
 std::string line_chart(std::string_view title, std::string_view unit, const std::vector<double>& x,
-                       const std::vector<Line>& lines, int width, int height) {
+                       const std::vector<Line>& lines, int width, int height, std::string_view x_unit) {
   Frame f{width, height};
   std::string svg = open_svg(f, title);
   double max_y = 0;
@@ -75,11 +75,12 @@ std::string line_chart(std::string_view title, std::string_view unit, const std:
   }
   const double top = y_axis(svg, f, max_y, unit);
   const double right = std::max(max_x, 1.0);
-  const double xstep = nice_step(right, 8);
+  // Seconds may tick at 0.5; run numbers (no unit) only at whole numbers.
+  const double xstep = x_unit.empty() ? std::max(1.0, nice_step(right, 8)) : nice_step(right, 8);
   for (double v = 0; v <= right + xstep / 2; v += xstep) {
     const double px = f.left + f.plot_w() * v / right;
-    svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"tick\" text-anchor=\"middle\">{}s</text>", px,
-                       f.top + f.plot_h() + 16, tick_label(v, xstep));
+    svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"tick\" text-anchor=\"middle\">{}{}</text>", px,
+                       f.top + f.plot_h() + 16, tick_label(v, xstep), esc(x_unit));
   }
   // The legend sits at the top right, clear of the title.
   double legend_width = 0;

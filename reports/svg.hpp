@@ -16,7 +16,8 @@ struct Line {
 // Lines over a shared x axis (seconds of the run). Axes start at 0; ticks are round numbers;
 // `unit` follows the y tick labels ("/s", " ms"). An empty chart says "no data".
 std::string line_chart(std::string_view title, std::string_view unit, const std::vector<double>& x,
-                       const std::vector<Line>& lines, int width = 760, int height = 240);
+                       const std::vector<Line>& lines, int width = 760, int height = 240,
+                       std::string_view x_unit = "s");
 
 // Vertical bars, one per label, with the value over each bar.
 std::string bar_chart(std::string_view title, const std::vector<std::string>& labels, const std::vector<double>& values,

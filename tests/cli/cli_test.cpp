@@ -271,3 +271,55 @@ TEST(Cli, EnvFileSuppliesTheSecretsAModelAsksFor) {
   EXPECT_NE(out.find("does not exist"), std::string::npos) << out;
   std::filesystem::remove_all(dir);
 }
+
+TEST(Cli, CompareCallsAnInjectedSlowdownAndNotARepeatTrendMarksIt) {
+  Child fast({"mock", "--listen", "127.0.0.1:0", "--threads", "1", "--llm-latency", "10ms"});
+  Child slow({"mock", "--listen", "127.0.0.1:0", "--threads", "1", "--llm-latency", "10ms", "--added-latency", "30ms"});
+  ASSERT_TRUE(fast.wait_for("listening on http://127.0.0.1:")) << fast.text;
+  ASSERT_TRUE(slow.wait_for("listening on http://127.0.0.1:")) << slow.text;
+  const auto dir = std::filesystem::temp_directory_path() / ("aria-compare-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto db = (dir / "runs.db").string();
+  std::string out;
+  for (const auto* target : {&fast, &fast, &slow}) {
+    ASSERT_EQ(run({"replay", "--db", db, "--host", aria::test::printed_url(target->text), "--users", "20", "--spawn-rate",
+                   "40", "--run-time", "4s", "--quiet", "--label", "nightly", "--threshold", "fail_rate<1%", "--junit",
+                   (dir / "thresholds.xml").string()},
+                  &out),
+              0)
+        << out;
+  }
+  // The replay's JUnit file: one case per threshold.
+  std::ifstream junit_in(dir / "thresholds.xml");
+  std::stringstream junit;
+  junit << junit_in.rdbuf();
+  EXPECT_NE(junit.str().find("<testsuites tests=\"1\" failures=\"0\""), std::string::npos) << junit.str();
+  // The same setup twice: no regression.
+  EXPECT_EQ(run({"compare", "--db", db, "1", "2"}, &out), 0) << out;
+  EXPECT_NE(out.find("verdict: no regression"), std::string::npos) << out;
+  // 30 ms added to every response: a regression, exit code 1, with the page and the JUnit file.
+  const auto page = (dir / "compare.html").string(), cases = (dir / "compare.xml").string();
+  EXPECT_EQ(run({"compare", "--db", db, "1", "3", "--json", "-o", page, "--junit", cases}, &out), 1) << out;
+  const auto json = boost::json::parse(out).as_object();
+  EXPECT_TRUE(json.at("regression").as_bool());
+  const auto& total = json.at("endpoints").as_array().back().as_object();
+  EXPECT_EQ(total.at("name"), "Aggregated");
+  EXPECT_EQ(total.at("metrics").at("p50").at("verdict"), "worse");
+  EXPECT_TRUE(std::filesystem::exists(page));
+  std::ifstream cases_in(cases);
+  std::stringstream xml;
+  xml << cases_in.rdbuf();
+  EXPECT_NE(xml.str().find("<failure message=\"p50 got worse"), std::string::npos) << xml.str();
+  // The trend marks run 3.
+  const auto trend = (dir / "trend.html").string();
+  ASSERT_EQ(run({"trend", "--db", db, "--label", "nightly", "-o", trend}, &out), 0) << out;
+  EXPECT_NE(out.find("3 runs"), std::string::npos) << out;
+  EXPECT_NE(out.find("1 regression(s)"), std::string::npos) << out;
+  // Bad input.
+  EXPECT_EQ(run({"compare", "--db", db, "1", "9"}, &out), 2);
+  EXPECT_EQ(run({"compare", "--db", db, "1", "2", "--latency-tolerance", "lots"}, &out), 2);
+  EXPECT_EQ(run({"trend", "--db", db, "--label", "nobody", "-o", trend}, &out), 2);
+  EXPECT_NE(out.find("no completed run labelled"), std::string::npos) << out;
+  std::filesystem::remove_all(dir);
+}
