@@ -1,6 +1,7 @@
-// `aria-harness demo`: walks the loop on the stand-in, on loopback only. Today: start the stand-in
-// on a free port and show it serving each kind of route, then replay the seed's scenario against it
-// and store the run.
+// `aria-harness demo`: the whole loop on the stand-in, on loopback only, in one process: stand-in,
+// recorder in front of it with production-like traffic, a model synthesized from the recording
+// beside the truth it came from, that model replayed twice (the second time with a slower LLM), and
+// the report, compare and trend pages.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -10,118 +11,222 @@
 
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
+#include "core/files.hpp"
 #include "core/parse.hpp"
 #include "mock/server.hpp"
-#include "net/client.hpp"
+#include "model/builtin.hpp"
+#include "model/json.hpp"
+#include "model/synthesize.hpp"
 #include "net/system.hpp"
+#include "recorder/record.hpp"
 #include "replayer/replay.hpp"
+#include "reports/compare.hpp"
+#include "reports/report.hpp"
+#include "reports/trend.hpp"
+#include "store/runs.hpp"
 
 namespace aria::cli {
 namespace {
 
-struct Probe {
-  std::string method, target, body, what;
-};
+constexpr int kSteps = 6;
+
+void step(int n, const std::string& what) {
+  std::printf("\n[%d/%d] %s\n", n, kSteps, what.c_str());
+  std::fflush(stdout);
+}
+
+// The newest run in the store; the demo stops when the user stopped it (Ctrl-C).
+store::RunListing last_run(const std::string& db) {
+  store::Database d(db, store::Database::Options{.create = false});
+  auto runs = store::list_runs(d);
+  if (runs.empty()) throw RuntimeFailure("the replay stored no run");
+  return runs.back();
+}
+
+void print_run(const store::RunListing& r) {
+  std::printf("      run %lld: %lld requests, %lld failures, p95 %.0f ms, %.1f req/s, thresholds %s\n",
+              static_cast<long long>(r.id), static_cast<long long>(r.requests), static_cast<long long>(r.failures),
+              static_cast<double>(r.p95_us) / 1000, r.rps, r.verdict.value_or("-").c_str());
+}
+
+// The truth builtin:aria states, to read beside what was synthesized from its traffic.
+void print_truth() {
+  const auto& m = model::builtin_aria();
+  double total = 0;
+  for (const auto& c : m.classes) total += c.weight;
+  std::printf("  The truth the traffic came from (builtin:aria):\n");
+  for (const auto& c : m.classes) {
+    double tasks = 0;
+    for (const auto& t : c.tasks) tasks += t.weight;
+    std::string top;
+    for (std::size_t i = 0; i < c.tasks.size() && i < 3; ++i)
+      top += fmt::format("{}{} {} {:.0f} %", i ? ", " : "", c.tasks[i].steps[0].method, c.tasks[i].steps[0].stats_name(),
+                         100 * c.tasks[i].weight / tasks);
+    std::printf("    %-14s weight %.3f  think %.1f-%.1f s (median %.1f s)  tasks %s%s\n", c.name.c_str(),
+                c.weight / total, c.think.min_s, c.think.max_s, (c.think.min_s + c.think.max_s) / 2, top.c_str(),
+                c.tasks.size() > 3 ? ", ..." : "");
+  }
+}
 
 }  // namespace
 
 Runner add_demo_command(CLI::App& app) {
   struct Flags {
-    std::string llm_latency = "150ms";
+    std::string llm_latency = "150ms", slow_llm_latency = "600ms";
     std::string run_time = "30s";
-    std::uint64_t users = 50;
+    std::uint64_t users = 50, record_users = 20;
     std::string out = "demo-out";
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand(
       "demo",
-      "Run the loop on the stand-in Aria, on loopback only, and show each step: start the stand-in on a free\n"
-      "127.0.0.1 port and send one request of each kind; replay the seed's scenario (builtin:aria) against\n"
-      "it and store the run in OUT/aria-harness.db; list the stored runs.");
-  cmd->add_option("--users", f->users, "Users of the replay")->capture_default_str();
-  cmd->add_option("--run-time", f->run_time, "Length of the replay")->capture_default_str();
-  cmd->add_option("--out", f->out, "Folder for the store and the CSV files (created when missing)")
+      "Walk the whole loop on the stand-in Aria, on 127.0.0.1 only, in about three minutes:\n"
+      "  1. start the stand-in on a free port;\n"
+      "  2. put the recorder in front of it and drive builtin:aria through it (--record-users, --run-time);\n"
+      "  3. synthesize a model from that recording and print it beside the truth it came from;\n"
+      "  4. replay the synthesized model at --users against the stand-in;\n"
+      "  5. raise the stand-in's LLM latency (--slow-llm-latency) and replay it again;\n"
+      "  6. write report.html (the second run), compare.html (second against first) and trend.html.\n"
+      "Everything goes to --out: the store aria-harness.db, model.json and the three pages. Exit code 0 when the\n"
+      "loop ran through (the slowdown showing as a regression is the point), 130 after Ctrl-C, which stops the\n"
+      "step under way and leaves everything stored so far.");
+  cmd->add_option("--users", f->users, "Users of the two replays of the synthesized model")->capture_default_str();
+  cmd->add_option("--record-users", f->record_users, "Users driving builtin:aria through the recorder")
+      ->capture_default_str();
+  cmd->add_option("--run-time", f->run_time, "Length of the recording and of each replay")->capture_default_str();
+  cmd->add_option("--out", f->out, "Folder for the store, the model and the pages (created when missing)")
       ->capture_default_str();
   cmd->add_option("--llm-latency", f->llm_latency, "Mock-LLM median latency of the stand-in")->capture_default_str();
+  cmd->add_option("--slow-llm-latency", f->slow_llm_latency, "The same for the second replay")->capture_default_str();
 
-  return [f] {
-    mock::Options o;
-    o.listen = {"127.0.0.1", 0};
-    o.llm.median = parse_duration(f->llm_latency, "--llm-latency");
-    o.quiet = true;
+  return [f]() -> int {
     const auto run_time = parse_duration(f->run_time, "--run-time");
-    if (f->users == 0) throw UsageError("--users must be at least 1");
+    if (run_time < std::chrono::seconds(2)) throw UsageError("--run-time must be at least 2s");
+    if (f->users == 0 || f->record_users == 0) throw UsageError("--users and --record-users must be at least 1");
+    mock::Options mo;
+    mo.listen = {"127.0.0.1", 0};
+    mo.llm.median = parse_duration(f->llm_latency, "--llm-latency");
+    mo.quiet = true;
+    const auto slow = parse_duration(f->slow_llm_latency, "--slow-llm-latency");
     std::filesystem::create_directories(f->out);
-    const std::string db = (std::filesystem::path(f->out) / "aria-harness.db").string();
-    // Ctrl-C is taken by the replay step (which stores its run as aborted), not by a server thread.
+    const auto out = std::filesystem::path(f->out);
+    const std::string db = (out / "aria-harness.db").string();
+    // Ctrl-C is taken by the replay under way (which stores its run as aborted), not by a server thread.
     net::block_stop_signals();
-    mock::Server server(o);
-    server.start();
-    std::printf("[1/3] the stand-in Aria is serving on %s (%u threads)\n\n", server.url().c_str(), server.threads());
 
-    net::HttpClient client("127.0.0.1", server.port());
-    auto created = client.post_json("/api/engine/chat/sessions", R"({"agent_id":"aria","title":"Demo"})");
-    std::string engine_id;
-    if (auto pos = created.body.find("\"id\":\""); pos != std::string::npos)
-      engine_id = created.body.substr(pos + 6, 36);
+    step(1, "starting the stand-in Aria on a free 127.0.0.1 port");
+    auto server = std::make_unique<mock::Server>(mo);
+    server->start();
+    const auto port = server->port();
+    std::printf("      serving %s (%u threads, mock LLM %s)\n", server->url().c_str(), server->threads(),
+                f->llm_latency.c_str());
 
-    const std::vector<Probe> probes = {
-        {"GET", "/api/health", "", "health"},
-        {"GET", "/api/status", "", "service status"},
-        {"GET", "/dashboard", "", "dashboard page"},
-        {"POST", "/api/sessions", R"({"session_id":"demo-1","title":"Demo"})", "seed: create session"},
-        {"POST", "/api/chat", R"({"session_id":"demo-1","content":"Hello, how are you?","stream":false})",
-         "seed: chat (mock LLM)"},
-        {"GET", "/api/sessions/demo-1/history", "", "seed: history"},
-        {"GET", "/api/sessions/search?q=hello", "", "seed: search"},
-        {"DELETE", "/api/sessions/demo-1", "", "seed: delete session"},
-        {"POST", "/api/engine/chat/sessions/" + engine_id + "/messages", R"({"content":"Check the server health"})",
-         "engine: message (mock LLM)"},
-        {"GET", "/api/engine/sessions?search=health&limit=20&offset=0", "", "engine: search"},
-        {"DELETE", "/api/engine/chat/sessions/" + engine_id, "", "engine: end session"},
-        {"GET", "/metrics", "", "Prometheus metrics"},
-    };
-    std::printf("  %-6s %-52s %6s %9s %9s  %s\n", "METHOD", "PATH", "STATUS", "BYTES", "TIME", "WHAT");
-    int failures = 0;
-    for (const auto& p : probes) {
-      auto t0 = std::chrono::steady_clock::now();
-      auto res = p.body.empty() ? client.request(p.method, p.target) : client.post_json(p.target, p.body);
-      auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      if (res.status >= 400) ++failures;
-      auto shown = p.target.size() > 52 ? p.target.substr(0, 49) + "..." : p.target;
-      std::printf("  %-6s %-52s %6d %9zu %7.1fms  %s\n", p.method.c_str(), shown.c_str(), res.status,
-                  res.body.size(), ms, p.what.c_str());
-    }
-    std::printf("\nThe stand-in answered %zu requests, %d of them with an error status.\n\n", probes.size() + 1,
-                failures);
-    if (failures) {
-      server.stop();
-      return 3;
+    step(2, fmt::format("recording: the recorder in front of it, builtin:aria at {} users for {} through it",
+                        f->record_users, format_duration(run_time)));
+    recorder::RecordOptions rec;
+    rec.db_path = db;
+    rec.upstream = server->url();
+    rec.listen = "127.0.0.1:0";
+    rec.label = "demo";
+    rec.quiet = true;
+    recorder::Recording recording(rec);
+    std::printf("      recording %lld: clients go to %s, which forwards to %s\n", static_cast<long long>(recording.id()),
+                recording.url().c_str(), server->url().c_str());
+    replayer::ReplayOptions drive;
+    drive.db_path = (out / "drive.db").string();  // the driver's own runs stay out of the demo's store
+    drive.host = recording.url();
+    drive.users = f->record_users;
+    drive.spawn_rate = static_cast<double>(f->record_users);
+    drive.run_time = run_time;
+    drive.label = "demo-drive";
+    drive.thresholds = {"fail_rate<100%"};
+    drive.live_only = true;
+    replayer::replay(drive);
+    const auto recorded = recording.stop();
+    std::printf("      recorded %llu exchanges from %llu visitors, %.1f MB of bodies, %llu dropped\n",
+                static_cast<unsigned long long>(recorded.exchanges), static_cast<unsigned long long>(recorded.visitors),
+                static_cast<double>(recorded.bytes) / 1e6, static_cast<unsigned long long>(recorded.dropped));
+    {
+      store::Database d(drive.db_path, store::Database::Options{.create = false});
+      if (store::list_runs(d).back().status == "aborted") return 130;
     }
 
-    std::printf("[2/3] replaying the seed's scenario (builtin:aria) at %llu users for %s against it\n",
-                static_cast<unsigned long long>(f->users), format_duration(run_time).c_str());
-    std::printf("      (the seed's third target, RPS > 100, needs about 200 users with its think times;\n"
-                "       the demo judges p95 < 500 ms and failures < 1 %%)\n");
+    step(3, "synthesizing a model from the recording");
+    std::int64_t model_id = 0;
+    {
+      store::Database d(db, store::Database::Options{.create = false});
+      model::SynthesisOptions so;
+      so.name = "demo-synthesized";
+      so.description = fmt::format("Synthesized by aria-harness demo from recording {}", recording.id());
+      auto synthesis = model::synthesize_from_store(d, {recording.id()}, so);
+      const auto text = model::to_json(synthesis.model);
+      write_file_atomically((out / "model.json").string(), text, "model file");
+      store::ModelRow row;
+      row.name = synthesis.model.name;
+      row.source = "synthesized";
+      row.recording_ids = fmt::format("[{}]", recording.id());
+      row.body = text;
+      model_id = store::upsert_model(d, row);
+      std::fputs(model::format_summary(synthesis.summary).c_str(), stdout);
+    }
+    std::printf("\n");
+    print_truth();
+    std::printf("      the model: %s (model %lld in the store)\n", (out / "model.json").string().c_str(),
+                static_cast<long long>(model_id));
+
     replayer::ReplayOptions ro;
     ro.db_path = db;
-    ro.host = server.url();
+    ro.host = server->url();
+    ro.model = std::to_string(model_id);
     ro.users = f->users;
-    ro.spawn_rate = std::max(5.0, static_cast<double>(f->users) / 5.0);
+    ro.spawn_rate = std::max(5.0, static_cast<double>(f->users) / 2.0);
     ro.run_time = run_time;
     ro.label = "demo";
     ro.thresholds = {"p95<500ms", "fail_rate<1%"};
-    ro.csv_prefix = (std::filesystem::path(f->out) / "demo").string();
     ro.progress_every = std::chrono::seconds(5);
-    const int verdict = replayer::replay(ro);
-    server.stop();
+    ro.live_only = true;
 
-    std::printf("\n[3/3] the runs stored in %s:\n", db.c_str());
-    replayer::list_runs(db, false);
-    std::printf("\nOpen the store with: sqlite3 %s 'SELECT id, status, verdict FROM runs'\n"
-                "Run the stand-in yourself with: aria-harness mock --listen 127.0.0.1:5000\n",
-                db.c_str());
-    return verdict;
+    step(4, fmt::format("replaying the synthesized model at {} users for {}", f->users, format_duration(run_time)));
+    replayer::replay(ro);
+    const auto first = last_run(db);
+    print_run(first);
+    if (first.status == "aborted") return 130;
+
+    step(5, fmt::format("raising the stand-in's LLM latency to {} and replaying again", f->slow_llm_latency));
+    server->stop();
+    mo.listen = {"127.0.0.1", port};  // the same address, so the two runs have the same target
+    mo.llm.median = slow;
+    server = std::make_unique<mock::Server>(mo);
+    server->start();
+    replayer::replay(ro);
+    const auto second = last_run(db);
+    print_run(second);
+    server->stop();
+    if (second.status == "aborted") return 130;
+
+    step(6, "writing the pages");
+    store::Database d(db, store::Database::Options{.create = false});
+    const auto report = (out / "report.html").string(), compare = (out / "compare.html").string(),
+               trend = (out / "trend.html").string();
+    write_file_atomically(report, reports::render_run_report(d, second.id, {}), "report");
+    const auto comparison = reports::compare_runs(d, first.id, second.id, {});
+    write_file_atomically(compare, reports::render_comparison(comparison, {}), "page");
+    reports::TrendOptions to;
+    to.label = "demo";
+    write_file_atomically(trend, reports::render_trend(reports::trend_points(d, to), to, {}), "page");
+    std::printf("      %s  (run %lld)\n      %s  (run %lld against run %lld)\n      %s  (the runs labelled demo)\n",
+                report.c_str(), static_cast<long long>(second.id), compare.c_str(), static_cast<long long>(second.id),
+                static_cast<long long>(first.id), trend.c_str());
+    if (comparison.regression)
+      fmt::print("\nVerdict: REGRESSION (run {} against run {}): the slower LLM shows, as it should.\n", second.id,
+                 first.id);
+    else
+      fmt::print("\nVerdict: no regression: the slower LLM did not show (a shorter --run-time has fewer samples).\n");
+    std::printf("The store: %s. Open it with\n  sqlite3 %s 'SELECT id, label, status, verdict FROM runs'\n"
+                "  sqlite3 %s 'SELECT id, exchanges, visitor_rule FROM recordings'\n"
+                "Each step by hand against your own Aria: see the README's tutorial.\n",
+                db.c_str(), db.c_str(), db.c_str());
+    return kExitOk;
   };
 }
 

@@ -19,11 +19,23 @@
 namespace aria::recorder {
 namespace json = boost::json;
 
-int record(const RecordOptions& o) {
+struct Recording::Impl {
+  ProxyOptions po;
+  std::unique_ptr<store::Database> db, writer_db;
+  std::unique_ptr<store::BodyDeduplicator> bodies;
+  std::unique_ptr<store::BatchWriter<store::ExchangeRow>> writer;
+  store::BatchWriter<store::ExchangeRow>* writer_ptr = nullptr;
+  std::unique_ptr<Proxy> proxy;
+  std::int64_t recording_id = 0;
+  bool stopped = false;
+};
+
+Recording::Recording(const RecordOptions& o) : impl_(std::make_unique<Impl>()) {
+  auto& im = *impl_;
   // Everything typed is checked before the store is touched.
   if (o.db_path.empty()) throw UsageError("--db FILE is required: the SQLite store the recording goes to");
   if (o.db_path == ":memory:") throw UsageError("--db must be a file: a recording has to outlive the recorder");
-  ProxyOptions po;
+  auto& po = im.po;
   po.upstream = net::parse_target(o.upstream, "--upstream");
   po.listen = parse_endpoint(o.listen, "--listen");
   po.visitor = VisitorRule::parse(o.visitor_key);
@@ -45,11 +57,10 @@ int record(const RecordOptions& o) {
 
   // The proxy checks the upstream and the TLS files before the store is opened; its sink reaches
   // the writer, which exists once the store is open.
-  store::BatchWriter<store::ExchangeRow>* writer_ptr = nullptr;
-  Proxy proxy(po, [&writer_ptr](store::ExchangeRow&& row) { return writer_ptr->push(std::move(row)); });
+  im.proxy = std::make_unique<Proxy>(po, [&im](store::ExchangeRow&& row) { return im.writer_ptr->push(std::move(row)); });
 
-  store::Database db(o.db_path);
-  store::Database writer_db(o.db_path);  // the writer thread's own connection
+  im.db = std::make_unique<store::Database>(o.db_path);
+  im.writer_db = std::make_unique<store::Database>(o.db_path);  // the writer thread's own connection
   store::RecordingStart start;
   start.label = o.label;
   start.upstream = po.upstream.url;
@@ -65,52 +76,85 @@ int record(const RecordOptions& o) {
                                               {"upstream_timeout_s", std::chrono::duration<double>(o.upstream_timeout).count()},
                                               {"tool", "aria-harness 0.1.0"}});
   start.started_us = unix_micros();
-  const auto recording_id = store::begin_recording(db, start);
-  proxy.set_recording_id(recording_id);
+  im.recording_id = store::begin_recording(*im.db, start);
+  im.proxy->set_recording_id(im.recording_id);
 
   store::BatchWriterOptions wo;
   wo.capacity = o.queue;
-  store::BodyDeduplicator bodies;  // the writer thread's alone
-  store::BatchWriter<store::ExchangeRow> writer(
-      writer_db,
-      [&bodies](store::Database& d, std::span<store::ExchangeRow> rows) { store::insert_exchanges(d, rows, &bodies); },
+  im.bodies = std::make_unique<store::BodyDeduplicator>();  // the writer thread's alone
+  im.writer = std::make_unique<store::BatchWriter<store::ExchangeRow>>(
+      *im.writer_db,
+      [bodies = im.bodies.get()](store::Database& d, std::span<store::ExchangeRow> rows) {
+        store::insert_exchanges(d, rows, bodies);
+      },
       wo);
-  writer_ptr = &writer;
-  net::block_stop_signals();
+  im.writer_ptr = im.writer.get();
   try {
-    proxy.start();
+    im.proxy->start();
   } catch (...) {
-    writer.close();
-    store::delete_recording(db, recording_id);  // it never recorded anything
+    im.writer->close();
+    store::delete_recording(*im.db, im.recording_id);  // it never recorded anything
     throw;
   }
+}
+
+Recording::~Recording() {
+  try {
+    stop();
+  } catch (...) {  // a destructor must not throw; stop() is called by hand where its result matters
+  }
+}
+
+std::int64_t Recording::id() const { return impl_->recording_id; }
+std::string Recording::url() const { return impl_->proxy->url(); }
+std::string Recording::upstream() const { return impl_->po.upstream.url; }
+std::string Recording::visitor_rule() const { return impl_->po.visitor.describe(); }
+
+RecordingSummary Recording::stop(std::chrono::milliseconds grace) {
+  auto& im = *impl_;
+  RecordingSummary sum;
+  if (im.stopped) return sum;
+  im.stopped = true;
+  im.proxy->stop(grace);
+  im.writer->close();
+  auto c = im.proxy->counters();
+  store::RecordingEnd end;
+  end.status = "ended";
+  end.exchanges = static_cast<std::int64_t>(im.writer->written());
+  end.dropped = static_cast<std::int64_t>(c.dropped + im.writer->failed());
+  end.bytes = static_cast<std::int64_t>(c.bytes);
+  store::end_recording(*im.db, im.recording_id, end);
+  sum.exchanges = im.writer->written();
+  sum.visitors = c.visitors;
+  sum.bytes = c.bytes;
+  sum.dropped = static_cast<std::uint64_t>(end.dropped);
+  sum.upstream_errors = c.upstream_errors;
+  sum.store_error = im.writer->last_error();
+  return sum;
+}
+
+int record(const RecordOptions& o) {
+  net::block_stop_signals();
+  Recording recording(o);
   if (!o.quiet) {
     std::printf("aria-harness record: recording %lld into %s\n  listening on %s, forwarding to %s\n"
                 "  visitors by %s; secrets redacted; bodies stored up to %llu bytes\n  stop: Ctrl-C\n",
-                static_cast<long long>(recording_id), o.db_path.c_str(), proxy.url().c_str(),
-                po.upstream.url.c_str(), po.visitor.describe().c_str(),
+                static_cast<long long>(recording.id()), o.db_path.c_str(), recording.url().c_str(),
+                recording.upstream().c_str(), recording.visitor_rule().c_str(),
                 static_cast<unsigned long long>(o.max_body));
     std::fflush(stdout);
   }
   int sig = net::wait_for_stop_signal();
   net::unblock_stop_signals();  // a second Ctrl-C ends a shutdown that hangs
-  proxy.stop(std::chrono::seconds(10));
-  writer.close();
-  auto c = proxy.counters();
-  store::RecordingEnd end;
-  end.status = "ended";
-  end.exchanges = static_cast<std::int64_t>(writer.written());
-  end.dropped = static_cast<std::int64_t>(c.dropped + writer.failed());
-  end.bytes = static_cast<std::int64_t>(c.bytes);
-  store::end_recording(db, recording_id, end);
+  const auto s = recording.stop(std::chrono::seconds(10));
   if (!o.quiet) {
     std::printf("aria-harness record: stopped on %s; recording %lld: %llu exchanges stored, %llu visitors, "
                 "%.1f MB of bodies, %llu dropped, %llu upstream errors\n",
-                sig == SIGINT ? "SIGINT" : "SIGTERM", static_cast<long long>(recording_id),
-                static_cast<unsigned long long>(writer.written()), static_cast<unsigned long long>(c.visitors),
-                static_cast<double>(c.bytes) / 1e6, static_cast<unsigned long long>(end.dropped),
-                static_cast<unsigned long long>(c.upstream_errors));
-    if (!writer.last_error().empty()) std::printf("  store error: %s\n", writer.last_error().c_str());
+                sig == SIGINT ? "SIGINT" : "SIGTERM", static_cast<long long>(recording.id()),
+                static_cast<unsigned long long>(s.exchanges), static_cast<unsigned long long>(s.visitors),
+                static_cast<double>(s.bytes) / 1e6, static_cast<unsigned long long>(s.dropped),
+                static_cast<unsigned long long>(s.upstream_errors));
+    if (!s.store_error.empty()) std::printf("  store error: %s\n", s.store_error.c_str());
   }
   return kExitOk;
 }

@@ -434,7 +434,7 @@ int replay(const ReplayOptions& o) {
     write_file_atomically(o.junit_path, reports::junit_xml("aria-harness thresholds", cases), "JUnit file");
   }
 
-  if (!o.quiet) {
+  if (!o.quiet && !o.live_only) {
     print_summary(summary, r, verdicts, plan);
     std::printf("  Run %lld stored in %s as %s%s; verdict: %s\n", static_cast<long long>(run_id), o.db_path.c_str(),
                 end.status.c_str(), r.unreliable ? " (flagged unreliable)" : "", pass ? "PASS" : "FAIL");

@@ -33,6 +33,7 @@ struct ReplayOptions {
   std::string junit_path;               // empty: no JUnit XML
   std::chrono::milliseconds progress_every{std::chrono::seconds(5)};
   bool quiet = false;
+  bool live_only = false;  // the header and the live line, not the summary (for callers that summarize)
 };
 
 // Returns the exit code: 0 all thresholds passed, 1 one failed. Throws UsageError for bad input

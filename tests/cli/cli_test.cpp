@@ -2,11 +2,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "store/database.hpp"
 #include "tests/cli/child.hpp"
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -69,24 +71,49 @@ TEST(Cli, PortInUseExitsThree) {
   EXPECT_NE(out.find("cannot listen on"), std::string::npos) << out;
 }
 
-TEST(Cli, DemoServesReplaysAndStoresARun) {
+TEST(Cli, DemoWalksTheWholeLoop) {
   std::string out;
   auto dir = std::filesystem::temp_directory_path() / ("aria-demo-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
-  EXPECT_EQ(run({"demo", "--llm-latency", "20ms", "--users", "10", "--run-time", "3s", "--out", dir.string()}, &out), 0)
-      << out;
-  EXPECT_NE(out.find("/api/health"), std::string::npos);
-  EXPECT_NE(out.find("0 of them with an error status"), std::string::npos) << out;
-  EXPECT_NE(out.find("LOAD TEST RESULTS"), std::string::npos) << out;
-  EXPECT_NE(out.find("[3/3]"), std::string::npos) << out;
-  EXPECT_TRUE(std::filesystem::exists(dir / "aria-harness.db"));
-  EXPECT_TRUE(std::filesystem::exists(dir / "demo_stats.csv"));
-  std::string runs;
-  EXPECT_EQ(run({"runs", "--db", (dir / "aria-harness.db").string(), "--json"}, &runs), 0);
-  auto list = boost::json::parse(runs).as_array();
-  ASSERT_EQ(list.size(), 1u);
-  EXPECT_EQ(list[0].at("status"), "completed");
-  EXPECT_EQ(list[0].at("failures").as_int64(), 0);
+  EXPECT_EQ(run({"demo", "--run-time", "10s", "--out", dir.string()}, &out), 0) << out;
+  for (auto step : {"[1/6]", "[2/6]", "[3/6]", "[4/6]", "[5/6]", "[6/6]", "The truth the traffic came from",
+                    "ChatUser  weight", "users 50 |", "Verdict: REGRESSION", "sqlite3 "})
+    EXPECT_NE(out.find(step), std::string::npos) << step << "\n" << out;
+  for (auto file : {"aria-harness.db", "model.json", "report.html", "compare.html", "trend.html"})
+    EXPECT_TRUE(std::filesystem::exists(dir / file)) << file;
+  // The store: the recording, the synthesized model, the two runs (the second slower).
+  aria::store::Database db((dir / "aria-harness.db").string(), aria::store::Database::Options{.create = false});
+  auto count = [&](const char* sql) {
+    auto q = db.prepare(sql);
+    q.step();
+    return q.int64(0);
+  };
+  EXPECT_EQ(count("SELECT COUNT(*) FROM recordings WHERE status = 'ended'"), 1);
+  EXPECT_GT(count("SELECT COUNT(*) FROM exchanges"), 30);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM models WHERE source = 'synthesized'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM runs WHERE label = 'demo' AND status = 'completed'"), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM run_stats s JOIN runs r ON r.id = s.run_id WHERE s.name = 'Aggregated' AND "
+                  "s.failures = 0"),
+            2);
+  EXPECT_GT(count("SELECT MAX(p95_us) - MIN(p95_us) FROM run_stats WHERE name = 'Aggregated'"), 200'000)
+      << "the second run's p95 should carry the slower LLM";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, DemoStopsOnCtrlC) {
+  auto dir = std::filesystem::temp_directory_path() / ("aria-demo-int-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  Child demo({"demo", "--run-time", "60s", "--out", dir.string()});
+  ASSERT_TRUE(demo.wait_for("[2/6]", 15s)) << demo.text;
+  std::this_thread::sleep_for(1s);
+  ASSERT_EQ(kill(demo.pid, SIGINT), 0);
+  EXPECT_EQ(demo.wait_exit(20s), 130) << demo.text;
+  EXPECT_EQ(demo.text.find("[3/6]"), std::string::npos) << demo.text;
+  // What was recorded so far is stored and ended.
+  aria::store::Database db((dir / "aria-harness.db").string(), aria::store::Database::Options{.create = false});
+  auto q = db.prepare("SELECT status FROM recordings");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.text(0), "ended");
   std::filesystem::remove_all(dir);
 }
 
