@@ -269,6 +269,25 @@ struct GeneratedShape {
   auto operator<=>(const GeneratedShape&) const = default;
 };
 
+// A per-user generator that makes values of this shape; none for plain numbers and words, which
+// are then replayed as recorded.
+std::optional<Generator> generator_for(const GeneratedShape& shape) {
+  Generator g;
+  switch (shape.kind) {
+    case ValueShape::Kind::uuid: g.kind = Generator::Kind::uuid; return g;
+    case ValueShape::Kind::hex:
+    case ValueShape::Kind::token:
+      g.kind = Generator::Kind::hex;
+      g.length = std::max(shape.length, 8);
+      return g;
+    case ValueShape::Kind::prefixed:
+      g.kind = Generator::Kind::prefix_n;
+      g.prefix = shape.prefix;
+      return g;
+    default: return std::nullopt;
+  }
+}
+
 // What a class does with one template: the first request of it, with its slots, is the exemplar.
 struct StepExemplar {
   std::string query_raw;
@@ -610,25 +629,10 @@ struct Synthesizer::Impl {
             }
             task.steps[found->step].extract.push_back(e);
           } else {
-            auto shape = shape_of(o.value);
-            Generator g;
-            bool made = true;
-            switch (shape.kind) {
-              case ValueShape::Kind::uuid: g.kind = Generator::Kind::uuid; break;
-              case ValueShape::Kind::hex:
-              case ValueShape::Kind::token:
-                g.kind = Generator::Kind::hex;
-                g.length = std::max(shape.length, 8);
-                break;
-              case ValueShape::Kind::prefixed:
-                g.kind = Generator::Kind::prefix_n;
-                g.prefix = shape.prefix;
-                break;
-              default: made = false;
-            }
-            if (made) {
+            const auto shape = shape_of(o.value);
+            if (auto g = generator_for({shape.kind, shape.prefix, shape.length})) {
               kv.var = name;
-              c.variables[name] = g;
+              c.variables[name] = *g;
             }
           }
           if (!kv.var.empty()) names.insert(kv.var);
@@ -918,22 +922,12 @@ UserClass Synthesizer::Impl::build_class(ClassAcc& acc, ClassSummary& cs) {
       cs.extracted.push_back(var);
       continue;
     }
-    auto shape = most_voted(acc.generated.at(var));
-    Generator g;
-    switch (shape.kind) {
-      case ValueShape::Kind::uuid: g.kind = Generator::Kind::uuid; break;
-      case ValueShape::Kind::hex:
-      case ValueShape::Kind::token:
-        g.kind = Generator::Kind::hex;
-        g.length = std::max(shape.length, 8);
-        break;
-      case ValueShape::Kind::prefixed:
-        g.kind = Generator::Kind::prefix_n;
-        g.prefix = shape.prefix;
-        break;
-      default: dropped.insert(var); continue;
+    auto g = generator_for(most_voted(acc.generated.at(var)));
+    if (!g) {
+      dropped.insert(var);
+      continue;
     }
-    c.variables[var] = g;
+    c.variables[var] = *g;
     cs.generated.push_back(var);
   }
   for (auto& [tid, slots] : slot_vars)

@@ -51,11 +51,10 @@ MetricChange latency(const char* metric, double q, const store::RunStatRow& b, c
   const bool judged = !b.histogram.empty() && !r.histogram.empty() &&
                       static_cast<double>(std::min(b.requests, r.requests)) * tail >= o.min_tail_requests &&
                       std::abs(m.change) >= o.latency_floor_ms;
-  const bool histograms = judged;
-  if (histograms && m.run_lo > m.base_hi && m.relative > o.latency_tolerance) {
+  if (judged && m.run_lo > m.base_hi && m.relative > o.latency_tolerance) {
     m.verdict = Verdict::worse;
     m.why = fmt::format("{:+.1f} %, outside both {:.0f} % intervals", m.relative * 100, o.confidence * 100);
-  } else if (histograms && m.run_hi < m.base_lo && m.relative < -o.latency_tolerance) {
+  } else if (judged && m.run_hi < m.base_lo && m.relative < -o.latency_tolerance) {
     m.verdict = Verdict::better;
     m.why = fmt::format("{:+.1f} %, outside both {:.0f} % intervals", m.relative * 100, o.confidence * 100);
   }
