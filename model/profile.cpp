@@ -8,6 +8,7 @@
 #include "core/errors.hpp"
 #include "core/files.hpp"
 #include "model/builtin.hpp"
+#include "model/shapes.hpp"
 
 namespace aria::model {
 namespace embedded {
@@ -18,21 +19,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < path.size()) {
-    if (path[i] == '/') {
-      ++i;
-      continue;
-    }
-    auto end = path.find('/', i);
-    if (end == std::string_view::npos) end = path.size();
-    out.push_back(path.substr(i, end - i));
-    i = end;
-  }
-  return out;
-}
 
 bool match_from(const std::vector<std::string>& pattern, std::size_t p, const std::vector<std::string_view>& path,
                 std::size_t s) {
@@ -97,7 +83,7 @@ struct Reader {
 bool RoutePattern::matches(std::string_view m, std::string_view path) const {
   if (!method.empty() && method != m) return false;
   auto q = path.find('?');
-  return match_from(segments, 0, split_path(path.substr(0, q)), 0);
+  return match_from(segments, 0, path_segments(path.substr(0, q)), 0);
 }
 
 RoutePattern parse_route_pattern(std::string_view text) {
@@ -111,7 +97,7 @@ RoutePattern parse_route_pattern(std::string_view text) {
   }
   if (!text.starts_with('/'))
     throw std::invalid_argument(fmt::format("\"{}\": a route pattern is a path starting with '/'", text));
-  for (auto s : split_path(text)) {
+  for (auto s : path_segments(text)) {
     if (s.find('*') != std::string_view::npos && s != "*" && s != "**")
       throw std::invalid_argument(fmt::format("\"{}\": '*' must be a whole segment (* or **)", text));
     p.segments.emplace_back(s);

@@ -74,6 +74,22 @@ ValueShape shape_of(std::string_view v) {
   return s;
 }
 
+std::vector<std::string_view> path_segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    auto end = path.find('/', i);
+    if (end == std::string_view::npos) end = path.size();
+    out.push_back(path.substr(i, end - i));
+    i = end;
+  }
+  return out;
+}
+
 bool is_redaction_marker(std::string_view v) {
   constexpr std::string_view kHead = "[redacted:";
   if (v.size() != kHead.size() + 16 + 1 || !v.starts_with(kHead) || v.back() != ']') return false;

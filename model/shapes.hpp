@@ -1,9 +1,10 @@
-// The shapes of identifiers in recorded traffic: what makes a path segment or a value an id
+// The shapes of identifiers and paths in recorded traffic: what makes a path segment or a value an id
 // that varies per visitor or session, and what generator makes more of the same shape.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace aria::model {
 
@@ -24,6 +25,9 @@ struct ValueShape {
 };
 
 ValueShape shape_of(std::string_view value);
+
+// The non-empty segments of a path: "/api//sessions/x" -> {"api", "sessions", "x"}.
+std::vector<std::string_view> path_segments(std::string_view path);
 
 // "[redacted:0123456789abcdef]", as the recorder writes a secret.
 bool is_redaction_marker(std::string_view value);

@@ -35,21 +35,6 @@ double round_to(double v, int digits) {
   return std::round(v * scale) / scale;
 }
 
-std::vector<std::string_view> split_segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < path.size()) {
-    if (path[i] == '/') {
-      ++i;
-      continue;
-    }
-    auto end = path.find('/', i);
-    if (end == std::string_view::npos) end = path.size();
-    out.push_back(path.substr(i, end - i));
-    i = end;
-  }
-  return out;
-}
 
 // Braces in recorded text are literal in a template.
 std::string escape_braces(std::string_view text) {
@@ -106,7 +91,7 @@ std::string class_name_for_family(std::string_view family) {
 
 // The route family of a path: its first segment, or its first two under /api.
 std::string family_of(std::string_view path) {
-  auto segs = split_segments(path);
+  auto segs = path_segments(path);
   if (segs.empty()) return "/";
   std::string f = "/" + std::string(segs[0]);
   if (segs[0] == "api" && segs.size() > 1 && !shape_of(segs[1]).is_id()) f += "/" + std::string(segs[1]);
@@ -368,7 +353,7 @@ struct Synthesizer::Impl {
     prepared = true;
     std::map<std::string, std::set<std::string_view>> children;  // prefix -> distinct ordinary words
     for (const auto& mp : paths) {
-      auto segs = split_segments(std::string_view(mp).substr(mp.find(' ') + 1));
+      auto segs = path_segments(std::string_view(mp).substr(mp.find(' ') + 1));
       for (std::size_t i = 0; i < segs.size(); ++i)
         if (!shape_of(segs[i]).is_id()) children[prefix_key(segs, i)].insert(segs[i]);
     }
@@ -379,7 +364,7 @@ struct Synthesizer::Impl {
   std::size_t template_of(std::string_view method, std::string_view path) {
     std::string key_in = std::string(method) + " " + std::string(path);
     if (auto it = template_by_path.find(key_in); it != template_by_path.end()) return it->second;
-    auto segs = split_segments(path);
+    auto segs = path_segments(path);
     PathTemplate t;
     t.method = std::string(method);
     std::set<std::string> used;
@@ -472,7 +457,7 @@ struct Synthesizer::Impl {
   std::vector<Occurrence> occurrences(const store::ExchangeRow& r, const PathTemplate& t,
                                       const std::optional<json::value>& body) {
     std::vector<Occurrence> out;
-    auto segs = split_segments(r.path);
+    auto segs = path_segments(r.path);
     std::size_t slot = 0;
     for (std::size_t i = 0; i < segs.size() && i < t.segments.size(); ++i)
       if (t.segments[i].empty()) {

@@ -12,27 +12,14 @@
 #include "reports/junit.hpp"
 #include "reports/trend.hpp"
 #include "store/runs.hpp"
+#include "tests/reports/store_fixture.hpp"
 
 namespace aria::reports {
 namespace {
 
 using ::testing::HasSubstr;
 
-struct CompareTest : ::testing::Test {
-  std::filesystem::path dir;
-  std::unique_ptr<store::Database> db;
-  void SetUp() override {
-    dir = std::filesystem::temp_directory_path() /
-          ("aria-compare-" + std::to_string(getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    db = std::make_unique<store::Database>((dir / "runs.db").string());
-  }
-  void TearDown() override {
-    db.reset();
-    std::filesystem::remove_all(dir);
-  }
-
+struct CompareTest : testing::StoreFixture {
   // A 60 s run of `requests` to one endpoint, latencies uniform in [lo_ms, hi_ms).
   std::int64_t add_run(double lo_ms, double hi_ms, std::int64_t requests, std::int64_t failures, std::uint64_t seed,
                        std::string label = "nightly") {

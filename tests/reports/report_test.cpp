@@ -14,6 +14,7 @@
 #include "core/errors.hpp"
 #include "replayer/histogram.hpp"
 #include "store/runs.hpp"
+#include "tests/reports/store_fixture.hpp"
 
 namespace aria::reports {
 namespace {
@@ -21,21 +22,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct ReportTest : ::testing::Test {
-  std::filesystem::path dir;
-  std::unique_ptr<store::Database> db;
-  void SetUp() override {
-    dir = std::filesystem::temp_directory_path() /
-          ("aria-report-" + std::to_string(getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    db = std::make_unique<store::Database>((dir / "runs.db").string());
-  }
-  void TearDown() override {
-    db.reset();
-    std::filesystem::remove_all(dir);
-  }
-
+struct ReportTest : testing::StoreFixture {
   // A run as the replayer stores one: `seconds` of series, two endpoints (one named by a
   // recording, with markup in it), a failure, thresholds and the class mix.
   std::int64_t add_run(std::string label, int seconds, std::int64_t requests) {
