@@ -35,6 +35,7 @@
 #include "core/errors.hpp"
 #include "core/text.hpp"
 #include "net/http_errors.hpp"
+#include "net/event_loops.hpp"
 #include "net/system.hpp"
 
 namespace aria::recorder {
@@ -718,34 +719,15 @@ void Proxy::start() {
   net::raise_open_files_limit(1 << 18);
   const unsigned threads = im.options.threads ? im.options.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) im.workers.push_back(std::make_unique<Worker>());
-  const auto& ep = im.options.listen;
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(ep.host == "localhost" ? "127.0.0.1" : ep.host, ec);
-  if (ec) throw UsageError(fmt::format("cannot listen on '{}': not an IP address; use 127.0.0.1, ::1 or 0.0.0.0", ep.host));
-  im.acceptor = std::make_unique<tcp::acceptor>(im.workers[0]->ioc);
-  tcp::endpoint endpoint(address, ep.port);
-  auto fail = [&](const char* step) {
-    im.acceptor.reset();
+  try {
+    im.acceptor = net::open_acceptor(im.workers[0]->ioc, im.options.listen, "choose another --listen address");
+  } catch (...) {
     im.workers.clear();
-    return RuntimeFailure(fmt::format("cannot listen on {}:{}: {} failed: {}; choose another --listen address",
-                                      ep.host, ep.port, step, ec.message()));
-  };
-  im.acceptor->open(endpoint.protocol(), ec);
-  if (ec) throw fail("open");
-  im.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-  im.acceptor->bind(endpoint, ec);
-  if (ec) throw fail("bind");
-  im.acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) throw fail("listen");
+    throw;
+  }
   im.port = im.acceptor->local_endpoint().port();
   asio::co_spawn(im.workers[0]->ioc, im.listen(), asio::detached);
-  for (auto& w : im.workers) {
-    Worker* wp = w.get();
-    wp->thread = std::thread([wp] {
-      auto guard = asio::make_work_guard(wp->ioc);
-      wp->ioc.run();
-    });
-  }
+  net::run_loops(im.workers);
   im.running = true;
 }
 
@@ -766,16 +748,7 @@ void Proxy::stop(std::chrono::milliseconds grace) {
       for (auto& [id, close] : closers) close();
     });
   }
-  auto deadline = Clock::now() + grace;
-  auto busy = [&] {
-    for (auto& w : im.workers)
-      if (w->in_flight.load() > 0) return true;
-    return false;
-  };
-  while (busy() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  for (auto& w : im.workers) w->ioc.stop();
-  for (auto& w : im.workers)
-    if (w->thread.joinable()) w->thread.join();
+  net::drain_and_join(im.workers, grace);
   im.acceptor.reset();
   for (auto& w : im.workers) w->idle_upstreams.clear();  // before their context goes
   // Keep the workers (their visitor sets feed counters()); their contexts are stopped.
