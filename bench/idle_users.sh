@@ -14,6 +14,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 BINARY=${1:-$ROOT/build/cli/aria-harness}
 MODEL=$ROOT/bench/models/idle.json
 PY=/usr/bin/python3        # Debian's, which has locust; a pyenv python3 on PATH may not
@@ -57,15 +59,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Waits up to 10 s for a URL to answer 200.
-wait_ready() {
-  for _ in $(seq 100); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "error: $1 did not answer within 10 s" >&2
-  return 1
-}
 
 # A fresh stand-in on a port the kernel picks (a new port per generator, so that the first one's
 # TIME_WAIT sockets are not in the second one's way). Sets MOCK_PID, MOCK_URL, MOCK_PORT.

@@ -8,6 +8,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 BINARY=${1:-$ROOT/build/cli/aria-harness}
 NGINX=/usr/sbin/nginx
 ROUNDS=3
@@ -36,15 +38,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Waits up to 10 s for a URL to answer 200.
-wait_ready() {
-  for _ in $(seq 100); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "error: $1 did not answer within 10 s" >&2
-  return 1
-}
 
 # 1. The mock, on a port the kernel picks; its first line names the URL.
 "$BINARY" mock --listen 127.0.0.1:0 >"$TMP/mock.out" 2>"$TMP/mock.err" &
@@ -129,9 +122,6 @@ done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # 4. Medians per server, the ratio, the table.
-median() {  # column number; rows on stdin
-  sort -g -k"$1,$1" | awk -v c="$1" '{ v[NR] = $c } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 declare -A RPS P50 P99 ERR
 for name in mock nginx; do
   rows=$(printf '%s' "${RUNS[$name]}")

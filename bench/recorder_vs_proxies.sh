@@ -26,6 +26,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 BINARY=${1:-$ROOT/build/cli/aria-harness}
 NGINX=/usr/sbin/nginx
 MITMDUMP=/usr/bin/mitmdump
@@ -73,15 +75,6 @@ trap 'exit 130' INT TERM
 
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# Waits up to 10 s for a URL to answer 200.
-wait_ready() {
-  for _ in $(seq 100); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "error: $1 did not answer within 10 s" >&2
-  return 1
-}
 
 # Waits up to 20 s for a TCP port to accept a connection (no request is sent, so nothing is recorded).
 wait_port() {
@@ -385,9 +378,6 @@ done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # 4. Medians, goals, tables.
-median() {  # column number; rows on stdin
-  sort -g -k"$1,$1" | awk -v c="$1" '{ v[NR] = $c } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 declare -A RPS P50 P99 ERR CPU
 FAILED=0
 GOALS=''

@@ -16,6 +16,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 BINARY=${1:-$ROOT/build/cli/aria-harness}
 MODEL=$ROOT/bench/models/health.json
 NGINX=/usr/sbin/nginx
@@ -56,15 +58,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Waits up to 10 s for a URL to answer 200.
-wait_ready() {
-  for _ in $(seq 100); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "error: $1 did not answer within 10 s" >&2
-  return 1
-}
 
 # 1. nginx with a small JSON on /api/health (the mock's body shape, 92 bytes) and stub_status, whose
 # request counter is the reference count: it is shared by the workers and costs nothing per request.
@@ -198,9 +191,6 @@ done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # 3. Medians per generator (each column separately), the ratios, the table.
-median() {  # column number; rows on stdin
-  sort -g -k"$1,$1" | awk -v c="$1" '{ v[NR] = $c } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 declare -A US RPS RSS CNT OWN CPU FAILS
 for name in "${GENERATORS[@]}"; do
   rows=$(printf '%s' "${RUNS[$name]}")
