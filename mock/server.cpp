@@ -75,7 +75,6 @@ struct Server::Impl {
 
   explicit Impl(Options o) : options(std::move(o)), router(options) {}
 
-  asio::awaitable<void> listen();
   asio::awaitable<void> session(Worker& w, tcp::socket socket);
   asio::awaitable<void> chat_socket(Worker& w, beast::tcp_stream stream, http::request<http::string_body> req,
                                     std::string session_id);
@@ -105,24 +104,6 @@ void log_session_error(std::exception_ptr e) {
 }
 
 }  // namespace
-
-asio::awaitable<void> Server::Impl::listen() {
-  std::size_t next = 0;
-  for (;;) {
-    // Connections are dealt to the threads in turn; each socket lives on its worker's context.
-    Worker& w = *workers[next++ % workers.size()];
-    auto [ec, socket] = co_await acceptor->async_accept(w.ioc, kTok);
-    if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
-      // Out of descriptors or a connection reset before accept: wait a little, keep serving.
-      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(20));
-      co_await t.async_wait(kTok);
-      continue;
-    }
-    accepted.fetch_add(1, std::memory_order_relaxed);
-    asio::co_spawn(w.ioc, session(w, std::move(socket)), log_session_error);
-  }
-}
 
 asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
   boost::system::error_code ec;
@@ -279,7 +260,14 @@ void Server::start() {
     throw;
   }
   im.port = im.acceptor->local_endpoint().port();
-  asio::co_spawn(im.workers[0]->ioc, im.listen(), log_session_error);
+  // Connections are dealt to the threads in turn; each socket lives on its worker's context.
+  asio::co_spawn(im.workers[0]->ioc,
+                 net::accept_loop(*im.acceptor, im.workers,
+                                  [&im](Worker& w, tcp::socket socket) {
+                                    im.accepted.fetch_add(1, std::memory_order_relaxed);
+                                    asio::co_spawn(w.ioc, im.session(w, std::move(socket)), log_session_error);
+                                  }),
+                 log_session_error);
   net::run_loops(im.workers);
   im.running = true;
 }

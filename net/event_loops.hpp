@@ -10,9 +10,14 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "core/parse.hpp"
 
@@ -23,6 +28,28 @@ namespace aria::net {
 // naming the step that failed and the system's reason, followed by `advice`.
 std::unique_ptr<boost::asio::ip::tcp::acceptor> open_acceptor(boost::asio::io_context& ioc, const Endpoint& endpoint,
                                                                std::string_view advice);
+
+// Accepts connections until the acceptor closes, dealing them to the workers in turn (each
+// socket then lives on its worker's context) and handing each to `serve(worker, socket)`. Any
+// other accept error (out of descriptors, a connection reset before it was accepted) pauses
+// 20 ms; then it goes on serving.
+template <class Worker, class Serve>
+boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
+                                         std::vector<std::unique_ptr<Worker>>& workers, Serve serve) {
+  constexpr auto tok = boost::asio::as_tuple(boost::asio::use_awaitable);
+  std::size_t next = 0;
+  for (;;) {
+    Worker& w = *workers[next++ % workers.size()];
+    auto [ec, socket] = co_await acceptor.async_accept(w.ioc, tok);
+    if (ec) {
+      if (ec == boost::asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(20));
+      co_await t.async_wait(tok);
+      continue;
+    }
+    serve(w, std::move(socket));
+  }
+}
 
 // Runs each worker's io_context on a thread of its own. A Worker has `ioc` and `thread`.
 template <class Worker>

@@ -186,7 +186,6 @@ struct Proxy::Impl {
     for (auto& f : options.redact_fields) redactor.add_field(f);
   }
 
-  asio::awaitable<void> listen();
   asio::awaitable<void> session(Worker& w, tcp::socket socket);
   template <class ClientStream>
   asio::awaitable<void> serve(Worker& w, ClientStream& client, const std::string& peer, std::uint64_t connection_id);
@@ -203,21 +202,6 @@ struct Proxy::Impl {
     else dropped.fetch_add(1, std::memory_order_relaxed);
   }
 };
-
-asio::awaitable<void> Proxy::Impl::listen() {
-  std::size_t next = 0;
-  for (;;) {
-    Worker& w = *workers[next++ % workers.size()];
-    auto [ec, socket] = co_await acceptor->async_accept(w.ioc, kTok);
-    if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
-      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(20));
-      co_await t.async_wait(kTok);
-      continue;
-    }
-    asio::co_spawn(w.ioc, session(w, std::move(socket)), asio::detached);
-  }
-}
 
 asio::awaitable<void> Proxy::Impl::session(Worker& w, tcp::socket socket) {
   const std::uint64_t connection_id = ++connections;
@@ -726,7 +710,12 @@ void Proxy::start() {
     throw;
   }
   im.port = im.acceptor->local_endpoint().port();
-  asio::co_spawn(im.workers[0]->ioc, im.listen(), asio::detached);
+  asio::co_spawn(im.workers[0]->ioc,
+                 net::accept_loop(*im.acceptor, im.workers,
+                                  [&im](Worker& w, tcp::socket socket) {
+                                    asio::co_spawn(w.ioc, im.session(w, std::move(socket)), asio::detached);
+                                  }),
+                 asio::detached);
   net::run_loops(im.workers);
   im.running = true;
 }
