@@ -25,7 +25,10 @@ Runner add_replay_command(CLI::App& app) {
   f->cmd = cmd;
   auto& o = f->o;
   cmd->add_option("--db", o.db_path, "SQLite store the run is kept in (created when missing)")->required();
-  cmd->add_option("--host", o.host, "Base URL of the target, e.g. http://127.0.0.1:5000")->required();
+  cmd->add_option("--host", o.host, "Base URL of the target, e.g. http://127.0.0.1:5000 or https://aria.internal")
+      ->required();
+  cmd->add_option("--ca-file", o.ca_file, "https target: also trust the certificates in this PEM file");
+  cmd->add_flag("--insecure", o.insecure, "https target: do not verify its certificate (testing only)");
   cmd->add_option("--model", o.model, "builtin:aria, a model file, or the id of a model in the store")
       ->capture_default_str();
   cmd->add_option("--users,-u", o.users, "Concurrent users (arrival mode: the most users at once; verbatim mode: one per recorded session "

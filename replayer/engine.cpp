@@ -20,7 +20,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
@@ -60,20 +62,35 @@ Failure classify(const boost::system::error_code& ec, bool connecting, microseco
 }
 
 struct Connection {
-  std::optional<beast::tcp_stream> stream;
+  std::optional<beast::tcp_stream> stream;               // plain HTTP
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;  // https targets
   beast::flat_buffer buffer;
   std::string head, body;  // the request being sent, reused
   std::uint64_t exchanges = 0;  // on the current stream
+  bool open() const { return stream || tls; }
+  beast::tcp_stream& tcp() { return stream ? *stream : beast::get_lowest_layer(*tls); }
   void close() {
-    if (stream) {
+    if (open()) {
       boost::system::error_code ec;
-      stream->socket().shutdown(tcp::socket::shutdown_both, ec);
+      tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
       stream.reset();
+      tls.reset();
     }
     buffer.clear();
     exchanges = 0;
   }
 };
+
+// Writes the request and reads the response on a plain or TLS stream.
+template <class Stream>
+asio::awaitable<boost::system::error_code> exchange(Stream& stream, const std::array<asio::const_buffer, 2>& request,
+                                                    beast::flat_buffer& buffer,
+                                                    http::response_parser<http::string_body>& parser) {
+  auto [wec, wn] = co_await asio::async_write(stream, request, kTok);
+  if (wec) co_return wec;
+  auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kTok);
+  co_return rec;
+}
 
 struct VirtualUser {
   std::size_t class_index = 0;
@@ -156,6 +173,7 @@ struct Engine::Impl {
   EngineOptions options;
   std::vector<std::unique_ptr<Worker>> workers;
   tcp::resolver::results_type endpoints;
+  std::unique_ptr<asio::ssl::context> tls;  // set for an https target
   Clock::time_point t0;
   std::atomic<std::uint64_t> user_numbers{0};
   std::atomic<std::uint64_t> sessions_ended{0};  // verbatim mode
@@ -237,27 +255,34 @@ asio::awaitable<void> Engine::Impl::run_step(Worker& w, VirtualUser& u, const St
   for (int attempt = 0; attempt < 2 && !got_response; ++attempt) {
     bool connecting = false;
     boost::system::error_code ec;
-    const bool reused = u.conn.stream && u.conn.exchanges > 0;
-    if (!u.conn.stream) {
+    const bool reused = u.conn.open() && u.conn.exchanges > 0;
+    if (!u.conn.open()) {
       connecting = true;
-      u.conn.stream.emplace(w.ioc);
-      u.conn.stream->expires_after(options.timeout);
-      auto [cec, ep] = co_await u.conn.stream->async_connect(endpoints, kTok);
+      if (tls) u.conn.tls.emplace(w.ioc, *tls);
+      else u.conn.stream.emplace(w.ioc);
+      auto& lowest = u.conn.tcp();
+      lowest.expires_after(options.timeout);
+      auto [cec, ep] = co_await lowest.async_connect(endpoints, kTok);
       ec = cec;
-      if (!ec) u.conn.stream->socket().set_option(tcp::no_delay(true), ec);
+      if (!ec) lowest.socket().set_option(tcp::no_delay(true), ec);
+      if (!ec && u.conn.tls) {
+        // SNI for names (not addresses) and the host-name check, as a browser does.
+        boost::system::error_code not_an_address;
+        asio::ip::make_address(options.target.host, not_an_address);
+        if (not_an_address) SSL_set_tlsext_host_name(u.conn.tls->native_handle(), options.target.host.c_str());
+        u.conn.tls->set_verify_callback(asio::ssl::host_name_verification(options.target.host));
+        auto [hec] = co_await u.conn.tls->async_handshake(asio::ssl::stream_base::client, kTok);
+        ec = hec;
+      }
     }
     if (!ec) {
       connecting = false;
-      u.conn.stream->expires_after(options.timeout);  // one deadline for the write and the read
-      auto [wec, wn] = co_await asio::async_write(*u.conn.stream, request, kTok);
-      ec = wec;
-      if (!ec) {
-        parser.emplace();
-        parser->body_limit(kBodyLimit);
-        if (is_head) parser->skip(true);
-        auto [rec, rn] = co_await http::async_read(*u.conn.stream, u.conn.buffer, *parser, kTok);
-        ec = rec;
-      }
+      u.conn.tcp().expires_after(options.timeout);  // one deadline for the write and the read
+      parser.emplace();
+      parser->body_limit(kBodyLimit);
+      if (is_head) parser->skip(true);
+      if (u.conn.tls) ec = co_await exchange(*u.conn.tls, request, u.conn.buffer, *parser);
+      else ec = co_await exchange(*u.conn.stream, request, u.conn.buffer, *parser);
     }
     if (!ec) {
       got_response = true;
@@ -483,6 +508,16 @@ EngineResult Engine::run(const std::function<void(const Progress&)>& progress, s
   net::raise_open_files_limit(o.users + 1024);
 
   im.endpoints = resolve(o.target);
+  if (o.target.tls) {
+    im.tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    boost::system::error_code ec;
+    im.tls->set_default_verify_paths(ec);
+    if (!o.ca_file.empty()) {
+      im.tls->load_verify_file(o.ca_file, ec);
+      if (ec) throw UsageError(fmt::format("--ca-file {}: cannot load certificates: {}", o.ca_file, ec.message()));
+    }
+    im.tls->set_verify_mode(o.insecure ? asio::ssl::verify_none : asio::ssl::verify_peer);
+  }
 
   std::random_device rd;
   const std::uint64_t seed = o.seed ? o.seed : (static_cast<std::uint64_t>(rd()) << 32) ^ rd();

@@ -36,6 +36,8 @@ struct EngineOptions {
   double spawn_rate = 5;              // users started per second
   double arrival_rate = 0;            // arrival mode: task iterations started per second
   double speed = 1;                   // verbatim mode: recorded start times and gaps divided by this
+  bool insecure = false;              // https target: do not verify its certificate (testing only)
+  std::string ca_file;                // https target: also trust the certificates in this PEM file
   std::chrono::microseconds run_time{std::chrono::seconds(120)};
   std::chrono::microseconds timeout{std::chrono::seconds(30)};
   std::chrono::microseconds stop_grace{std::chrono::seconds(5)};  // for on_stop and in-flight requests

@@ -254,10 +254,8 @@ std::string mix_json(const Plan& plan, const EngineResult& r) {
 int replay(const ReplayOptions& o) {
   // Everything the user typed is checked before the store is touched.
   auto target = parse_target(o.host);
-  if (target.tls)
-    throw UsageError(fmt::format("--host {}: the replayer speaks plain HTTP for now; replay against an http:// "
-                                 "address (for example through a local TLS-terminating proxy)",
-                                 o.host));
+  if (!o.ca_file.empty() && !std::filesystem::exists(o.ca_file))
+    throw UsageError(fmt::format("--ca-file {}: no such file", o.ca_file));
   if (o.users == 0) throw UsageError("--users must be at least 1");
   if (!(o.spawn_rate > 0)) throw UsageError("--spawn-rate must be more than 0 users per second");
   if (o.run_time.count() <= 0) throw UsageError("--run-time must be more than 0, e.g. 120s");
@@ -316,6 +314,8 @@ int replay(const ReplayOptions& o) {
   eo.mode = mode;
   eo.users = users;
   eo.speed = o.speed;
+  eo.insecure = o.insecure;
+  eo.ca_file = o.ca_file;
   eo.spawn_rate = o.spawn_rate;
   eo.arrival_rate = o.rate;
   eo.run_time = run_time;

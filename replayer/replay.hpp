@@ -22,6 +22,8 @@ struct ReplayOptions {
   double spawn_rate = 5;
   double rate = 0;  // arrival mode
   double speed = 1;  // verbatim mode: recorded gaps compressed this many times
+  bool insecure = false;  // https target: skip certificate verification
+  std::string ca_file;    // https target: extra trusted certificates (PEM)
   bool users_given = false;     // verbatim mode: --users clones sessions; else one user per session
   bool run_time_given = false;  // verbatim mode: else the run lasts until every session has ended
   std::chrono::microseconds run_time{std::chrono::seconds(120)};

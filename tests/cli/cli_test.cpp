@@ -350,3 +350,45 @@ TEST(Cli, CompareCallsAnInjectedSlowdownAndNotARepeatTrendMarksIt) {
   EXPECT_NE(out.find("no completed run labelled"), std::string::npos) << out;
   std::filesystem::remove_all(dir);
 }
+
+TEST(Cli, ReplaysAnHttpsTargetVerifyingItsCertificate) {
+  const auto dir = std::filesystem::temp_directory_path() / ("aria-https-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  const auto make = fmt::format(
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout {} -out {} -days 2 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1,DNS:localhost >/dev/null 2>&1",
+      key, cert);
+  ASSERT_EQ(std::system(make.c_str()), 0) << "openssl could not make a certificate";
+  // An https Aria: the stand-in behind the recorder listening with TLS.
+  Child mock({"mock", "--listen", "127.0.0.1:0", "--threads", "1", "--llm-latency", "5ms"});
+  ASSERT_TRUE(mock.wait_for("listening on http://127.0.0.1:")) << mock.text;
+  Child tls({"record", "--db", (dir / "rec.db").string(), "--upstream", aria::test::printed_url(mock.text), "--listen",
+             "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key});
+  ASSERT_TRUE(tls.wait_for("listening on https://127.0.0.1:")) << tls.text;
+  const auto at = tls.text.find("https://127.0.0.1:");
+  const auto url = tls.text.substr(at, tls.text.find_first_of(" ,\n", at) - at);
+  const auto db = (dir / "runs.db").string();
+  std::string out;
+  const std::vector<std::string> base{"replay", "--db", db, "--host", url, "--users", "5", "--spawn-rate", "50",
+                                      "--run-time", "2s", "--quiet", "--threshold", "fail_rate<0.0001%"};
+  auto trusted = base;
+  trusted.insert(trusted.end(), {"--ca-file", cert});
+  EXPECT_EQ(run(trusted, &out), 0) << out;  // verified against the given certificate: no failure
+  EXPECT_EQ(run(base, &out), 1) << out;     // a certificate nobody vouches for: every request fails
+  auto insecure = base;
+  insecure.push_back("--insecure");
+  EXPECT_EQ(run(insecure, &out), 0) << out;
+  auto list = boost::json::parse([&] {
+                std::string json;
+                run({"runs", "--db", db, "--json"}, &json);
+                return json;
+              }())
+                  .as_array();
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_GT(list[0].at("requests").as_int64(), 0);
+  EXPECT_EQ(list[1].at("failures"), list[1].at("requests"));
+  EXPECT_EQ(run({"replay", "--db", db, "--host", url, "--ca-file", (dir / "none.pem").string()}, &out), 2);
+  std::filesystem::remove_all(dir);
+}
