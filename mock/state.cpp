@@ -85,6 +85,13 @@ bool SessionStore::end(std::string_view id) {
   auto it = s.sessions.find(std::string(id));
   if (it == s.sessions.end() || it->second.ended) return false;
   it->second.ended = true;
+  s.ended.push_back(it->first);
+  // Each shard keeps its share of the ended sessions; the oldest go first.
+  const std::size_t kept = (kEndedKept + shards_.size() - 1) / shards_.size();
+  while (s.ended.size() > kept) {
+    s.sessions.erase(s.ended.front());
+    s.ended.pop_front();
+  }
   return true;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -44,6 +45,9 @@ enum class AppendResult { ok, missing, ended, duplicate };
 class SessionStore {
  public:
   static constexpr std::size_t kHistoryCap = 200;
+  // Ended engine sessions stay readable (their history), the newest this many of them: a soak of
+  // days must not grow the stand-in without bound.
+  static constexpr std::size_t kEndedKept = 10'000;
 
   // False when a session with this id exists already.
   bool create(Session session);
@@ -57,7 +61,7 @@ class SessionStore {
   // Records the assistant's reply after a successful turn; false when the session is gone.
   bool add_reply(std::string_view id, Message reply);
 
-  bool end(std::string_view id);    // engine dialect: marks ended, history kept
+  bool end(std::string_view id);    // engine dialect: marks ended, history kept (the newest kEndedKept)
   bool erase(std::string_view id);  // seed dialect: removes
 
   struct SearchHit {
@@ -78,6 +82,7 @@ class SessionStore {
   struct Shard {
     mutable std::mutex mutex;
     std::unordered_map<std::string, Session> sessions;
+    std::deque<std::string> ended;  // oldest first
   };
   Shard& shard(std::string_view id);
   const Shard& shard(std::string_view id) const;

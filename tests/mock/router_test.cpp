@@ -1,5 +1,6 @@
 // Route-level tests of the stand-in: no sockets, the Router called as the server calls it.
 #include "mock/router.hpp"
+#include "mock/state.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -127,6 +128,29 @@ TEST(Router, SeedChatValidatesItsBody) {
   EXPECT_EQ(f.call("POST", "/api/chat", R"({"session_id":"s1"})").status, 422);
   EXPECT_EQ(f.call("POST", "/api/chat", R"([1,2])").status, 422);
   EXPECT_EQ(f.call("POST", "/api/sessions", "{broken").status, 422);
+}
+
+TEST(SessionStore, EndedSessionsAreKeptUpToACapNewestFirst) {
+  SessionStore store;
+  const std::size_t n = SessionStore::kEndedKept + 5'000;
+  for (std::size_t i = 0; i < n; ++i) {
+    Session s;
+    s.id = "s-" + std::to_string(i);
+    s.dialect = Dialect::engine;
+    ASSERT_TRUE(store.create(std::move(s)));
+    ASSERT_TRUE(store.end("s-" + std::to_string(i)));
+  }
+  // Open sessions are never dropped; ended ones down to the cap (each shard its share).
+  Session open;
+  open.id = "open";
+  store.create(open);
+  EXPECT_LE(store.size(), SessionStore::kEndedKept + 16 + 1);
+  EXPECT_GE(store.size(), SessionStore::kEndedKept * 9 / 10);  // shards fill unevenly, not by much
+  EXPECT_TRUE(store.get("open"));
+  auto newest = store.get("s-" + std::to_string(n - 1));
+  ASSERT_TRUE(newest);
+  EXPECT_TRUE(newest->ended);
+  EXPECT_FALSE(store.get("s-0"));
 }
 
 TEST(Router, EngineSessionLifecycle) {
