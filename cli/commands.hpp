@@ -2,12 +2,18 @@
 #pragma once
 
 #include <functional>
+#include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
 namespace aria::cli {
 
 using Runner = std::function<int()>;
+
+// Throws aria::UsageError when the store a command reads does not exist: "--db x.db: no such file;
+// replay into it first (aria-harness replay --db x.db)", `maker` naming the command that makes one.
+void require_store(const std::string& path, std::string_view maker);
 
 Runner add_mock_command(CLI::App& app);
 Runner add_demo_command(CLI::App& app);

@@ -16,17 +16,6 @@
 namespace aria::cli {
 namespace {
 
-void require_store(const std::string& path) {
-  if (!std::filesystem::exists(path))
-    throw UsageError(fmt::format("--db {}: no such file; replay into it first (aria-harness replay --db {})", path, path));
-}
-
-void require_folder_of(const std::string& flag, const std::string& file) {
-  auto dir = std::filesystem::path(file).parent_path();
-  if (!file.empty() && !dir.empty() && !std::filesystem::is_directory(dir))
-    throw UsageError(fmt::format("{} {}: the folder {} does not exist", flag, file, dir.string()));
-}
-
 struct Tolerances {
   std::string latency = "5%", rps = "5%", fail_rate = "0.5%", confidence = "95%", floor = "1ms";
   void add_to(CLI::App* cmd) {
@@ -80,7 +69,7 @@ Runner add_compare_command(CLI::App& app) {
   f->tolerances.add_to(cmd);
   return [f] {
     const auto options = f->tolerances.options();
-    require_store(f->db_path);
+    require_store(f->db_path, "replay");
     require_folder_of("-o", f->out_path);
     require_folder_of("--junit", f->junit_path);
     store::Database db(f->db_path, store::Database::Options{.create = false});
@@ -125,7 +114,7 @@ Runner add_trend_command(CLI::App& app) {
     if (cmd->count("--label")) o.label = f->label;
     o.last = f->last;
     o.compare = f->tolerances.options();
-    require_store(f->db_path);
+    require_store(f->db_path, "replay");
     require_folder_of("-o", f->out_path);
     store::Database db(f->db_path, store::Database::Options{.create = false});
     const auto points = reports::trend_points(db, o);

@@ -32,9 +32,8 @@ Runner add_report_command(CLI::App& app) {
   cmd->add_option("--templates", f->templates, "Folder with your own report.mustache (others stay built in)");
   cmd->add_flag("--quiet", f->quiet, "Print nothing but errors");
   return [f] {
-    if (!std::filesystem::exists(f->db_path))
-      throw UsageError(fmt::format("--db {}: no such file; replay into it first (aria-harness replay --db {})",
-                                   f->db_path, f->db_path));
+    require_store(f->db_path, "replay");
+    require_folder_of("-o", f->out_path);
     if (!f->templates.empty() && !std::filesystem::is_directory(f->templates))
       throw UsageError(fmt::format("--templates {}: not a folder", f->templates));
     store::Database db(f->db_path, store::Database::Options{.create = false});

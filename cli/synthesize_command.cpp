@@ -54,9 +54,8 @@ Runner add_synthesize_command(CLI::App& app) {
     if (!f->profile_path.empty()) o.profile = model::load_profile(f->profile_path);
     o.name = f->name;
     o.verbatim = f->verbatim;
-    if (!std::filesystem::exists(f->db_path))
-      throw UsageError(fmt::format("--db {}: no such file; record into it first (aria-harness record --db {})",
-                                   f->db_path, f->db_path));
+    require_store(f->db_path, "record");
+    require_folder_of("-o", f->out_path);  // before the model is stored
     store::Database db(f->db_path, store::Database::Options{.create = false});
     auto ids = f->recordings;
     o.description = fmt::format("Synthesized from {} of {}", ids.empty() ? std::string("every recording")

@@ -26,6 +26,14 @@ std::string read_text_file(const std::string& path, std::string_view what) {
   return std::move(text).str();
 }
 
+void require_folder_of(std::string_view flag, const std::string& file) {
+  if (file.empty()) return;
+  const auto dir = std::filesystem::path(file).parent_path();
+  std::error_code ec;
+  if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
+    throw UsageError(fmt::format("{} {}: the folder {} does not exist", flag, file, dir.string()));
+}
+
 void write_file_atomically(const std::string& path, std::string_view content, std::string_view what) {
   const std::string tmp = path + ".tmp";
   auto fail = [&](const char* step, int err) {

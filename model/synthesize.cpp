@@ -484,34 +484,39 @@ struct Synthesizer::Impl {
     bool header = false;
     std::string where;     // header name or JSON pointer
   };
-  // The first earlier response of the session that holds `value`: a header equal to it, or a
-  // scalar of its JSON body.
-  static std::optional<Found> find_in_responses(std::span<const store::ExchangeRow* const> session, std::size_t k,
-                                                std::string_view value,
-                                                std::vector<std::optional<json::value>>& parsed,
-                                                std::vector<bool>& done) {
-    for (std::size_t j = 0; j < k; ++j) {
-      const auto& prev = *session[j];
-      for (const auto& [name, v] : parse_header_pairs(prev.response_headers))
-        if (v == value && !iequals(name, "x-correlation-id")) return Found{j, true, name};
-      if (prev.response_body.find(value) == std::string::npos) continue;
-      if (!done[j]) {
-        done[j] = true;
-        parsed[j] = parse_json_body(prev.response_body);
+  // A session's responses, each parsed (headers, JSON body) at most once, when first searched.
+  class Responses {
+   public:
+    explicit Responses(std::span<const store::ExchangeRow* const> session)
+        : session_(session), headers_(session.size()), bodies_(session.size()) {}
+    // The first response before exchange k that holds `value`: a header equal to it, or a
+    // scalar of its JSON body.
+    std::optional<Found> find(std::size_t k, std::string_view value) {
+      for (std::size_t j = 0; j < k; ++j) {
+        const auto& prev = *session_[j];
+        if (!headers_[j]) headers_[j] = parse_header_pairs(prev.response_headers);
+        for (const auto& [name, v] : *headers_[j])
+          if (v == value && !iequals(name, "x-correlation-id")) return Found{j, true, name};
+        if (prev.response_body.find(value) == std::string::npos) continue;
+        if (!bodies_[j]) bodies_[j] = parse_json_body(prev.response_body);
+        if (!*bodies_[j]) continue;
+        auto pointer = find_pointer(**bodies_[j], value);
+        if (!pointer.empty()) return Found{j, false, pointer};
       }
-      if (!parsed[j]) continue;
-      auto pointer = find_pointer(*parsed[j], value);
-      if (!pointer.empty()) return Found{j, false, pointer};
+      return std::nullopt;
     }
-    return std::nullopt;
-  }
+
+   private:
+    std::span<const store::ExchangeRow* const> session_;
+    std::vector<std::optional<std::vector<std::pair<std::string, std::string>>>> headers_;
+    std::vector<std::optional<std::optional<json::value>>> bodies_;  // outer: parsed yet; inner: JSON
+  };
 
   void add_session(ClassAcc& cls, std::span<const store::ExchangeRow* const> session) {
     SessionTrace trace;
     std::unordered_map<std::string, Origin> origins;  // value -> where it came from
     std::vector<std::size_t> tids;
-    std::vector<std::optional<json::value>> parsed_responses(session.size());
-    std::vector<bool> response_parsed(session.size(), false);
+    Responses responses(session);
     for (std::size_t k = 0; k < session.size(); ++k) {
       const auto& r = *session[k];
       const std::size_t tid = template_of(r.method, r.path);
@@ -537,7 +542,7 @@ struct Synthesizer::Impl {
           Origin origin;
           origin.var = o.name;
           // Sent back after the system handed it out? Look in this session's earlier responses.
-          if (auto found = find_in_responses(session, k, o.value, parsed_responses, response_parsed)) {
+          if (auto found = responses.find(k, o.value)) {
             origin.from_response = true;
             origin.source = {tids[found->step], found->header, found->where};
           }
@@ -585,8 +590,7 @@ struct Synthesizer::Impl {
     };
     std::unordered_map<std::string, Known> known;
     std::set<std::string> names;
-    std::vector<std::optional<json::value>> parsed(session.size());
-    std::vector<bool> done(session.size(), false);
+    Responses responses(session);
     std::set<std::string> env;
     std::int64_t previous_end = session.front()->started_us;
     for (std::size_t k = 0; k < session.size(); ++k) {
@@ -602,7 +606,7 @@ struct Synthesizer::Impl {
           std::string name = o.name;
           for (int n = 2; names.count(name); ++n) name = fmt::format("{}_{}", o.name, n);
           Known kv;
-          if (auto found = find_in_responses(session, k, o.value, parsed, done)) {
+          if (auto found = responses.find(k, o.value)) {
             kv.var = name;
             Extraction e;
             e.var = name;

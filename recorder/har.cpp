@@ -820,9 +820,7 @@ HarExportSummary export_har(const HarExportOptions& o) {
   if (o.out_path.empty()) throw UsageError("-o FILE is required: where the HAR goes");
   if (!fs::exists(o.db_path))
     throw UsageError(fmt::format("no store at {}: give the --db file the recording is in", o.db_path));
-  const auto out_dir = fs::absolute(o.out_path).parent_path();
-  if (!fs::is_directory(out_dir))
-    throw UsageError(fmt::format("-o {}: the folder {} does not exist", o.out_path, out_dir.string()));
+  require_folder_of("-o", o.out_path);
   store::Database::Options options;
   options.create = false;
   store::Database db(o.db_path, options);

@@ -265,17 +265,9 @@ int replay(const ReplayOptions& o) {
   std::vector<Threshold> thresholds;
   for (const auto& t : o.thresholds) thresholds.push_back(parse_threshold(t));
   if (thresholds.empty()) thresholds = default_thresholds();
-  if (!o.csv_prefix.empty()) {
-    auto dir = std::filesystem::path(o.csv_prefix).parent_path();
-    if (!dir.empty() && !std::filesystem::is_directory(dir))
-      throw UsageError(fmt::format("--csv {}: the folder {} does not exist", o.csv_prefix, dir.string()));
-  }
-  for (const auto& [flag, file] : {std::pair<const char*, const std::string&>{"--html", o.html_path},
-                                   std::pair<const char*, const std::string&>{"--junit", o.junit_path}}) {
-    auto dir = std::filesystem::path(file).parent_path();
-    if (!file.empty() && !dir.empty() && !std::filesystem::is_directory(dir))
-      throw UsageError(fmt::format("{} {}: the folder {} does not exist", flag, file, dir.string()));
-  }
+  require_folder_of("--csv", o.csv_prefix);
+  require_folder_of("--html", o.html_path);
+  require_folder_of("--junit", o.junit_path);
   if (o.db_path.empty()) throw UsageError("--db FILE is required: the SQLite store the run is kept in");
 
   // The model is loaded and compiled before the store is opened, so that a bad model or a missing

@@ -217,6 +217,8 @@ TEST_F(ReplayFixture, HtmlReportsOfARunFromReplayAndFromReport) {
   EXPECT_NE(out.find("no such run"), std::string::npos) << out;
   EXPECT_EQ(run({"report", "--db", (dir / "none.db").string(), "--run", "1", "-o", (dir / "no.html").string()}, &out), 2);
   EXPECT_EQ(run({"report", "--db", db(), "--run", "1", "-o", again, "--templates", (dir / "nowhere").string()}, &out), 2);
+  EXPECT_EQ(run({"report", "--db", db(), "--run", "1", "-o", (dir / "nowhere" / "r.html").string()}, &out), 2);
+  EXPECT_NE(out.find("the folder"), std::string::npos) << out;
   EXPECT_FALSE(std::filesystem::exists(dir / "no.html"));
   EXPECT_FALSE(std::filesystem::exists(dir / "none.db"));
 }

@@ -11,6 +11,7 @@
 
 #include "model/builtin.hpp"
 #include "net/client.hpp"
+#include "store/database.hpp"
 #include "model/json.hpp"
 #include "tests/cli/child.hpp"
 
@@ -250,6 +251,15 @@ TEST_F(SynthesizeFixture, BadInputExitsTwoAndWritesNothing) {
   EXPECT_EQ(run({"synthesize", "--db", path("empty.db"), "--profile", path("profile.json")}, &out), 2);
   EXPECT_NE(out.find("classes[0]: \"routes\" is required"), std::string::npos) << out;
   EXPECT_EQ(run({"synthesize", "--db", path("empty.db"), "--session-gap", "soon"}, &out), 2);
+  // An output folder that does not exist: refused before the model is stored.
+  EXPECT_EQ(run({"synthesize", "--db", path("empty.db"), "-o", path("no-such-folder/m.json")}, &out), 2);
+  EXPECT_NE(out.find("the folder"), std::string::npos) << out;
+  {
+    aria::store::Database db(path("empty.db"), aria::store::Database::Options{.create = false});
+    auto q = db.prepare("SELECT COUNT(*) FROM models");
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.int64(0), 0);
+  }
   EXPECT_FALSE(std::filesystem::exists(path("m.json")));
   // The browser's HAR: a model comes out of it.
   EXPECT_EQ(run({"synthesize", "--db", path("empty.db"), "-o", path("har-model.json")}, &out), 0) << out;
